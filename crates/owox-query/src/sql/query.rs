@@ -1,0 +1,293 @@
+//! The flat query shape (§11.2, §11.7) and the totals query (§11.9).
+
+use owox_contract::http_data::{AggregateFunction, SortDirection};
+
+use super::filters::render_rule;
+use super::{
+    Builder, CompileContext, CompiledQuery, Dialect, Source, SqlParam, Statement, TotalsQuery,
+};
+use crate::error::CompileError;
+use crate::schema::{
+    aggregate_label, allowed_aggregations, effective_type, FieldCategory, TemporalKind,
+    ROW_COUNT_LABEL,
+};
+use crate::validate::{output_names, ValidatedQuery};
+
+const SRC: &str = "src";
+
+struct Parts {
+    /// `(expression, alias)` of each dimension (grouped queries) or column (flat queries).
+    dims: Vec<(String, String)>,
+    /// `(expression, label)` of each aggregate, in output order.
+    metrics: Vec<(String, String)>,
+    select: Vec<String>,
+    wheres: Vec<String>,
+    havings: Vec<String>,
+    grouped: bool,
+}
+
+fn from_clause(b: &Builder<'_>, source: Source<'_>) -> Result<String, CompileError> {
+    let src = match source {
+        Source::Table(parts) => parts
+            .iter()
+            .map(|p| b.ident(p))
+            .collect::<Result<Vec<_>, _>>()?
+            .join("."),
+        Source::Subquery(sql) => format!("({sql})"),
+    };
+    let mut out = format!("{src} AS {}", b.ident(SRC)?);
+    for j in &b.joins {
+        out.push(' ');
+        out.push_str(j);
+    }
+    Ok(out)
+}
+
+fn col(b: &Builder<'_>, name: &str) -> Result<String, CompileError> {
+    Ok(format!("{}.{}", b.ident(SRC)?, b.ident(name)?))
+}
+
+fn build_parts(
+    b: &mut Builder<'_>,
+    v: &ValidatedQuery,
+    ctx: &CompileContext,
+    with_columns: bool,
+) -> Result<Parts, CompileError> {
+    let q = &v.query;
+    let aggs = q.aggregations();
+    let grouped = !aggs.is_empty() || !q.date_truncs().is_empty();
+    let mut p = Parts {
+        dims: Vec::new(),
+        metrics: Vec::new(),
+        select: Vec::new(),
+        wheres: Vec::new(),
+        havings: Vec::new(),
+        grouped,
+    };
+    let projected: &[String] = if with_columns { &v.selected } else { &[] };
+    for name in projected {
+        let c = col(b, name)?;
+        let fns: Vec<AggregateFunction> = aggs
+            .iter()
+            .filter(|a| &a.column == name)
+            .map(|a| a.function)
+            .collect();
+        if !fns.is_empty() {
+            for f in fns {
+                let label = aggregate_label(name, f);
+                let expr = b.dialect.aggregate(f, &c);
+                p.select.push(format!("{expr} AS {}", b.ident(&label)?));
+                p.metrics.push((expr, label));
+            }
+            continue;
+        }
+        let expr = match q.date_truncs().iter().find(|d| &d.column == name) {
+            Some(rule) => {
+                let kind = v
+                    .field(name)
+                    .and_then(|f| TemporalKind::of(&f.type_name))
+                    .unwrap_or(TemporalKind::Timestamp);
+                let tz = match &rule.time_zone {
+                    Some(z) => Some(
+                        z.parse::<chrono_tz::Tz>()
+                            .map_err(|_| CompileError::UnknownTimeZone(z.clone()))?,
+                    ),
+                    None => None,
+                };
+                let d: &dyn Dialect = b.dialect;
+                d.date_trunc(b, rule.unit, &c, kind, tz)?
+            }
+            None => c,
+        };
+        p.select.push(format!("{expr} AS {}", b.ident(name)?));
+        p.dims.push((expr, name.clone()));
+    }
+    if !aggs.is_empty() && with_columns {
+        p.select
+            .push(format!("COUNT(*) AS {}", b.ident(ROW_COUNT_LABEL)?));
+    }
+    for rule in q.filters() {
+        let type_name = v
+            .field(&rule.column)
+            .map(|f| f.type_name.clone())
+            .unwrap_or_default();
+        let c = col(b, &rule.column)?;
+        match rule.function {
+            None => p.wheres.push(render_rule(b, rule, &c, &type_name, ctx)?),
+            Some(f) => {
+                let expr = b.dialect.aggregate(f, &c);
+                let t = effective_type(&type_name, f);
+                p.havings.push(render_rule(b, rule, &expr, &t, ctx)?);
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// Compiles a validated request for `dialect`, reading from `source`.
+pub fn compile(
+    v: &ValidatedQuery,
+    dialect: &dyn Dialect,
+    source: Source<'_>,
+    ctx: &CompileContext,
+) -> Result<CompiledQuery, CompileError> {
+    let q = &v.query;
+    let mut b = Builder::new(dialect);
+    let p = build_parts(&mut b, v, ctx, true)?;
+    let mut sql = format!(
+        "SELECT {} FROM {}",
+        p.select.join(", "),
+        from_clause(&b, source)?
+    );
+    if !p.wheres.is_empty() {
+        sql.push_str(&format!(" WHERE {}", p.wheres.join(" AND ")));
+    }
+    if p.grouped && !p.dims.is_empty() {
+        let keys: Vec<&str> = p.dims.iter().map(|(e, _)| e.as_str()).collect();
+        sql.push_str(&format!(" GROUP BY {}", keys.join(", ")));
+    }
+    if !p.havings.is_empty() {
+        sql.push_str(&format!(" HAVING {}", p.havings.join(" AND ")));
+    }
+    let mut order = Vec::new();
+    for s in q.sorts() {
+        let target = if p.grouped {
+            let alias = q
+                .aggregations()
+                .iter()
+                .find(|a| a.column == s.column)
+                .map(|a| aggregate_label(&a.column, a.function))
+                .unwrap_or_else(|| s.column.clone());
+            b.ident(&alias)?
+        } else {
+            col(&b, &s.column)?
+        };
+        let dir = if s.direction == SortDirection::Asc {
+            "ASC"
+        } else {
+            "DESC"
+        };
+        order.push(format!("{target} {dir}"));
+    }
+    if !order.is_empty() {
+        sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
+    }
+    if let Some(limit) = q.limit {
+        let ph = b.bind(SqlParam::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" LIMIT {ph}"));
+    }
+    let statement = Statement {
+        sql,
+        params: b.params,
+    };
+    let totals = totals(v, dialect, source, ctx)?;
+    Ok(CompiledQuery {
+        columns: output_names(&v.selected, q),
+        statement,
+        totals,
+    })
+}
+
+/// §11.9: every selected column that is numeric or explicitly aggregated, with each of its
+/// governance-allowed functions except ANY_VALUE and STRING_AGG, over the filtered rows (and,
+/// with HAVING rules, only the rows of the surviving groups).
+fn totals(
+    v: &ValidatedQuery,
+    dialect: &dyn Dialect,
+    source: Source<'_>,
+    ctx: &CompileContext,
+) -> Result<Option<TotalsQuery>, CompileError> {
+    let q = &v.query;
+    let mut b = Builder::new(dialect);
+    let mut targets: Vec<(String, AggregateFunction)> = Vec::new();
+    for name in &v.selected {
+        let Some(field) = v.field(name) else { continue };
+        let aggregated = q.aggregations().iter().any(|a| &a.column == name);
+        if field.category() != FieldCategory::Number && !aggregated {
+            continue;
+        }
+        for f in allowed_aggregations(field) {
+            if !matches!(
+                f,
+                AggregateFunction::AnyValue | AggregateFunction::StringAgg
+            ) {
+                targets.push((name.clone(), f));
+            }
+        }
+    }
+    if targets.is_empty() {
+        return Ok(None);
+    }
+    let has_having = q.filters().iter().any(|r| r.function.is_some());
+    let p = build_parts(&mut b, v, ctx, has_having)?;
+    let mut select = Vec::new();
+    let mut labels = Vec::new();
+    for (name, f) in &targets {
+        let label = aggregate_label(name, *f);
+        select.push(format!(
+            "{} AS {}",
+            dialect.aggregate(*f, &col(&b, name)?),
+            b.ident(&label)?
+        ));
+        labels.push(label);
+    }
+    let where_sql = if p.wheres.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", p.wheres.join(" AND "))
+    };
+    let sql = if p.havings.is_empty() {
+        format!(
+            "SELECT {} FROM {}{where_sql}",
+            select.join(", "),
+            from_clause(&b, source)?
+        )
+    } else {
+        // _rows: the filtered rows with their group keys; _kept_groups: the keys that pass HAVING.
+        let src = b.ident(SRC)?;
+        let keys: Vec<String> = (0..p.dims.len())
+            .map(|i| b.ident(&format!("__owox_k{i}")))
+            .collect::<Result<_, _>>()?;
+        let mut rows_select = vec![format!("{src}.*")];
+        for ((expr, _), k) in p.dims.iter().zip(&keys) {
+            rows_select.push(format!("{expr} AS {k}"));
+        }
+        let rows = b.ident("_rows")?;
+        let kept = b.ident("_kept_groups")?;
+        let kg = b.ident("_kg")?;
+        let kept_select = if keys.is_empty() {
+            "1 AS \"__owox_one\"".to_string()
+        } else {
+            keys.join(", ")
+        };
+        let group_by = if keys.is_empty() {
+            String::new()
+        } else {
+            format!(" GROUP BY {}", keys.join(", "))
+        };
+        let join = if keys.is_empty() {
+            format!("CROSS JOIN {kept} AS {kg}")
+        } else {
+            let on: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{src}.{k} IS NOT DISTINCT FROM {kg}.{k}"))
+                .collect();
+            format!("JOIN {kept} AS {kg} ON {}", on.join(" AND "))
+        };
+        format!(
+            "WITH {rows} AS (SELECT {} FROM {}{where_sql}), {kept} AS (SELECT {kept_select} FROM \
+             {rows} AS {src}{group_by} HAVING {}) SELECT {} FROM {rows} AS {src} {join}",
+            rows_select.join(", "),
+            from_clause(&b, source)?,
+            p.havings.join(" AND "),
+            select.join(", ")
+        )
+    };
+    Ok(Some(TotalsQuery {
+        labels,
+        statement: Statement {
+            sql,
+            params: b.params,
+        },
+    }))
+}

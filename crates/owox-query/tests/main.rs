@@ -1,0 +1,2 @@
+//! The single integration-test binary of owox-query.
+mod it;

@@ -1,0 +1,87 @@
+//! Start-up and shutdown of `owox serve`.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::store::Store;
+
+/// Opens the store, applies migrations (unless `RUN_MIGRATIONS=false`), creates the default
+/// project, and serves until SIGINT/SIGTERM. Running requests get `SHUTDOWN_GRACE_SECONDS` to
+/// finish.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let store = Store::connect(&config.db).await?;
+    if config.run_migrations {
+        store.migrate().await?;
+    } else if store.migration_status().await?.iter().any(|m| !m.applied) {
+        anyhow::bail!(
+            "the metadata store has pending migrations and RUN_MIGRATIONS=false: run `owox migrations up` first"
+        );
+    }
+    store.ensure_default_project().await?;
+    let state = AppState::new(config.clone(), store.clone()).await?;
+    let address = SocketAddr::new(config.host, config.port);
+    let listener = TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    serve(listener, state).await?;
+    store.close().await;
+    Ok(())
+}
+
+/// Serves on an already bound listener (tests bind port 0 themselves).
+pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    let grace = state.config.shutdown_grace;
+    let address = listener.local_addr()?;
+    let app = crate::http::app(state.clone());
+    state.set_ready();
+    tracing::info!(
+        %address,
+        public_origin = %state.config.public_origin,
+        metadata = state.store.backend_name(),
+        "OWOX Data Marts server listening; API documentation at {}/api/swagger-ui",
+        state.config.public_origin
+    );
+    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new connections; waiting for running requests");
+        let _ = stopping_tx.send(true);
+    });
+    tokio::select! {
+        result = server => result.context("HTTP server failed")?,
+        _ = async {
+            let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(grace_seconds = grace.as_secs(), "requests still running after the grace period; stopping anyway"),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,49 @@
+//! The one state value every handler receives.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crate::auth::keys::KeyHasher;
+use crate::auth::rate_limit::FailureLimiter;
+use crate::auth::tokens::TokenService;
+use crate::config::Config;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub tokens: Arc<TokenService>,
+    pub hasher: KeyHasher,
+    pub exchange_limiter: Arc<FailureLimiter>,
+    /// False until start-up work (migrations, default project, demo data) is done.
+    pub ready: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub async fn new(config: Config, store: Store) -> anyhow::Result<Self> {
+        let tokens = TokenService::load(
+            &store,
+            config.token_secret.as_deref(),
+            config.access_token_ttl,
+        )
+        .await?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Self {
+            exchange_limiter: Arc::new(FailureLimiter::new(config.exchange_failure_limit)),
+            config: Arc::new(config),
+            store,
+            tokens: Arc::new(tokens),
+            hasher: KeyHasher::new(cores),
+            ready: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::Release)
+    }
+}

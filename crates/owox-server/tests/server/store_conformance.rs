@@ -1,0 +1,209 @@
+//! One suite, run against SQLite and against PostgreSQL: both backends behave alike.
+
+use chrono::{Duration, Utc};
+use owox_contract::auth::Role;
+use owox_server::store::{NewApiKey, Store, DEFAULT_ADMIN_EMAIL, DEFAULT_PROJECT_ID};
+
+use crate::support::PgDatabase;
+
+async fn conformance(store: &Store) {
+    // Migrations and the default project are idempotent.
+    store.migrate().await.unwrap();
+    store.ensure_default_project().await.unwrap();
+    store.ensure_default_project().await.unwrap();
+    let status = store.migration_status().await.unwrap();
+    assert!(!status.is_empty() && status.iter().all(|m| m.applied));
+    let projects = store.list_projects().await.unwrap();
+    assert_eq!(projects.len(), 1);
+    assert_eq!(projects[0].id, DEFAULT_PROJECT_ID);
+    let members = store.list_members(DEFAULT_PROJECT_ID).await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(
+        (members[0].email.as_str(), members[0].role()),
+        (DEFAULT_ADMIN_EMAIL, Role::Admin)
+    );
+    assert!(store.ping().await);
+
+    // Members are per project; e-mails are unique within one.
+    let other = store.create_project("Other ünïcode").await.unwrap();
+    assert_eq!(
+        store.get_project(&other.id).await.unwrap().unwrap().title,
+        "Other ünïcode"
+    );
+    let m = store
+        .add_member(&other.id, "v@example.com", Some("V"), Role::Viewer)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(store
+        .add_member(&other.id, "v@example.com", None, Role::Admin)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .add_member(DEFAULT_PROJECT_ID, "v@example.com", None, Role::Editor)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .find_member_by_email(&other.id, "nobody@example.com")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.first_admin(&other.id).await.unwrap().is_none());
+    assert!(store
+        .set_member_role(&other.id, "v@example.com", Role::Admin)
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .get_member(&other.id, &m.user_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .role(),
+        Role::Admin
+    );
+    assert_eq!(
+        store.first_admin(&other.id).await.unwrap().unwrap().user_id,
+        m.user_id
+    );
+    assert!(!store
+        .set_member_role(&other.id, "nobody@example.com", Role::Admin)
+        .await
+        .unwrap());
+
+    // Keys: newest first, scoped by project, revocation moves revoked_at.
+    let new_key = |id: &str, project: &str, user: &str| NewApiKey {
+        api_key_id: id.into(),
+        project_id: project.into(),
+        user_id: user.into(),
+        name: format!("key {id}"),
+        role: Some(Role::Viewer),
+        expires_at: Some(Utc::now() + Duration::days(1)),
+        key_hash: "hash".into(),
+        key_hash_salt: "salt".into(),
+        key_hash_params: "{}".into(),
+    };
+    let k1 = store
+        .insert_api_key(&new_key(
+            "pmk_1111111111111111111111",
+            &other.id,
+            &m.user_id,
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    store
+        .insert_api_key(&new_key(
+            "pmk_2222222222222222222222",
+            &other.id,
+            &m.user_id,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(k1.role_cap(), Some(Role::Viewer));
+    assert!(k1.is_active(Utc::now()));
+    let listed: Vec<String> = store
+        .list_api_keys(&other.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.api_key_id)
+        .collect();
+    assert_eq!(
+        listed,
+        ["pmk_2222222222222222222222", "pmk_1111111111111111111111"]
+    );
+    assert!(store
+        .list_api_keys(DEFAULT_PROJECT_ID)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(
+        !store
+            .revoke_api_key(DEFAULT_PROJECT_ID, &k1.api_key_id)
+            .await
+            .unwrap(),
+        "other project's key"
+    );
+    assert!(store
+        .revoke_api_key(&other.id, &k1.api_key_id)
+        .await
+        .unwrap());
+    let first_revocation = store
+        .get_api_key(&k1.api_key_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .revoked_at
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert!(store
+        .revoke_api_key(&other.id, &k1.api_key_id)
+        .await
+        .unwrap());
+    let revoked = store.get_api_key(&k1.api_key_id).await.unwrap().unwrap();
+    assert!(revoked.revoked_at.unwrap() > first_revocation);
+    assert!(!revoked.is_active(Utc::now()));
+    store
+        .touch_api_key("pmk_2222222222222222222222")
+        .await
+        .unwrap();
+    assert!(store
+        .get_api_key("pmk_2222222222222222222222")
+        .await
+        .unwrap()
+        .unwrap()
+        .last_authenticated_at
+        .is_some());
+
+    // Removing a member, then removing the project, cascades.
+    assert!(store
+        .remove_member(&other.id, "v@example.com")
+        .await
+        .unwrap());
+    assert!(!store
+        .remove_member(&other.id, "v@example.com")
+        .await
+        .unwrap());
+    assert!(store
+        .get_member(&other.id, &m.user_id)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Settings: the first value written wins.
+    assert_eq!(
+        store.setting_or_insert("k", "first").await.unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.setting_or_insert("k", "second").await.unwrap(),
+        "first"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_store_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::sqlite_file(&dir.path().join("nested/app.db"))
+        .await
+        .unwrap();
+    conformance(&store).await;
+    store.close().await;
+    // The file survives a reopen with its data.
+    let reopened = Store::sqlite_file(&dir.path().join("nested/app.db"))
+        .await
+        .unwrap();
+    assert_eq!(reopened.list_projects().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn postgres_store_conforms() {
+    let db = PgDatabase::create().await;
+    let store = db.store().await;
+    conformance(&store).await;
+    store.close().await;
+    db.drop_now().await;
+}

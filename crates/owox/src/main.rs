@@ -1,0 +1,83 @@
+//! `owox`: runs the OWOX Data Marts server and administers its projects, members and API keys.
+//!
+//! A thin layer: argument parsing and printing. The work is done by `owox-server`.
+
+mod admin_commands;
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use owox_server::config::{Config, ConfigError, Sources};
+
+use cli::{Cli, Command, MigrationsCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Sources::load(cli.flags()).and_then(|s| Config::resolve(&s)) {
+        Ok(c) => c,
+        Err(ConfigError(message)) => {
+            eprintln!("error: invalid configuration: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let quiet = !matches!(cli.command, Command::Serve(_));
+    init_logging(&config, quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(_) => owox_server::server::run(config).await,
+        Command::Migrations { command } => {
+            let store = owox_server::store::Store::connect(&config.db).await?;
+            if let MigrationsCommand::Up = command {
+                store.migrate().await?;
+            }
+            for m in store.migration_status().await? {
+                println!(
+                    "{:>14}  {:<8}  {}",
+                    m.version,
+                    if m.applied { "applied" } else { "pending" },
+                    m.description
+                );
+            }
+            Ok(())
+        }
+        Command::Projects { command } => admin_commands::projects(command, &config).await,
+        Command::Members { command } => admin_commands::members(command, &config).await,
+        Command::ApiKeys { command } => admin_commands::api_keys(command, &config).await,
+    }
+}
+
+fn init_logging(config: &Config, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = if quiet {
+        EnvFilter::new("warn")
+    } else {
+        EnvFilter::try_new(config.log_filter()).unwrap_or_else(|_| EnvFilter::new("info"))
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        owox_server::config::LogFormat::Json => builder.json().init(),
+        owox_server::config::LogFormat::Pretty => builder.init(),
+    }
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: each starts the real `owox` binary on a free port with its own data
+//! directory and talks HTTP to it, as a user's tools would.
+
+mod auth;
+mod config;
+mod foundation;
+mod support;
