@@ -1,4 +1,5 @@
-//! Authentication wire types: roles, the API-key exchange and the auth context (auth.md §3, §8, §10).
+//! Authentication wire types: roles and the API-key exchange (auth.md §3, §8). The auth
+//! context answer is in [`crate::resources::AuthContextResponse`].
 
 use serde::{Deserialize, Serialize};
 
@@ -81,35 +82,4 @@ pub struct ExchangeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(example = 900))]
     pub access_token_expires_in: Option<u64>,
-}
-
-/// `GET /api/auth/context`, keys in the reference order; absent values are omitted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct AuthContextResponse {
-    pub user_id: String,
-    pub project_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable))]
-    pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable))]
-    pub full_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable))]
-    pub avatar: Option<String>,
-    /// Kept as strings so that a client never fails on a role it does not know.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Role>>))]
-    pub roles: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable))]
-    pub project_title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable))]
-    pub auth_flow: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable))]
-    pub api_key_id: Option<String>,
 }

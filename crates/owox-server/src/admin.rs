@@ -29,7 +29,32 @@ fn checked_text(what: &str, value: &str, max: usize) -> anyhow::Result<String> {
 
 pub async fn create_project(store: &Store, title: &str) -> anyhow::Result<ProjectRow> {
     let title = checked_text("project title", title, MAX_TITLE)?;
-    store.create_project(&title).await
+    let project = store.create_project(&title).await?;
+    ensure_default_storage(store, &project.id).await?;
+    Ok(project)
+}
+
+/// Gives a project its default embedded DuckDB storage unless it has one. Idempotent, also
+/// under concurrent starts.
+pub async fn ensure_default_storage(store: &Store, project_id: &str) -> anyhow::Result<()> {
+    if store.default_storage(project_id).await?.is_some() {
+        return Ok(());
+    }
+    let config = serde_json::to_string(&crate::engines::DuckDbStorageConfig::default_for_project(
+        project_id,
+    ))?;
+    let admin = store.first_admin(project_id).await?;
+    store
+        .insert_storage(&crate::store::NewStorage {
+            project_id,
+            storage_type: crate::engines::DUCKDB,
+            title: None,
+            config: Some(&config),
+            created_by_id: admin.as_ref().map(|m| m.user_id.as_str()),
+            is_default: true,
+        })
+        .await?;
+    Ok(())
 }
 
 async fn project(store: &Store, id: Option<&str>) -> anyhow::Result<ProjectRow> {

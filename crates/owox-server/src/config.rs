@@ -105,6 +105,10 @@ pub struct Config {
     pub trusted_proxy_header: Option<String>,
     /// Time given to running requests after SIGINT/SIGTERM.
     pub shutdown_grace: Duration,
+    /// DuckDB `memory_limit` of each embedded storage.
+    pub duckdb_memory_limit: String,
+    /// DuckDB worker threads of each embedded storage.
+    pub duckdb_threads: usize,
 }
 
 impl Config {
@@ -189,6 +193,17 @@ impl Config {
                 30,
                 0..=3600,
             )?),
+            duckdb_memory_limit: match src.env("DUCKDB_MEMORY_LIMIT") {
+                Some(v) if is_memory_size(&v) => v,
+                Some(v) => {
+                    return Err(ConfigError(format!(
+                        "DUCKDB_MEMORY_LIMIT must be a size such as 512MB or 2GB, got {v:?}"
+                    )))
+                }
+                None => "1GB".into(),
+            },
+            duckdb_threads: u64_setting(src, "DUCKDB_THREADS", default_threads(), 1..=256)?
+                as usize,
             data_dir,
             log_format,
             log_level,
@@ -199,6 +214,22 @@ impl Config {
     pub fn log_filter(&self) -> String {
         tracing_level_ok(&self.log_level).unwrap_or_else(|| "info".into())
     }
+}
+
+fn default_threads() -> u64 {
+    std::thread::available_parallelism().map_or(2, |n| n.get().min(4)) as u64
+}
+
+/// `<number><unit>` with a unit DuckDB accepts for `memory_limit`.
+fn is_memory_size(value: &str) -> bool {
+    let digits = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = value[digits.len()..].to_ascii_uppercase();
+    !digits.is_empty()
+        && digits.parse::<f64>().is_ok_and(|n| n > 0.0)
+        && matches!(
+            unit.as_str(),
+            "KB" | "MB" | "GB" | "TB" | "KIB" | "MIB" | "GIB" | "TIB"
+        )
 }
 
 fn parse_port(raw: &str, name: &str) -> Result<u16, ConfigError> {

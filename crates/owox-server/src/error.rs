@@ -35,6 +35,15 @@ pub enum ApiError {
         code: Option<String>,
         error_details: Option<Value>,
     },
+    /// A storage failed: 424 `{code, message, details: {dependency: "storage", …}, statusCode, …}`.
+    #[error("{message}")]
+    Storage {
+        code: &'static str,
+        message: String,
+        provider_message: String,
+        provider_name: &'static str,
+        storage_type: String,
+    },
     /// Too many failed attempts: 429 in the bare shape, with `Retry-After`.
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
@@ -79,6 +88,15 @@ impl ApiError {
         }
     }
 
+    /// A business-rule violation without code or details.
+    pub fn business(message: impl Into<String>) -> Self {
+        Self::Business {
+            message: message.into(),
+            code: None,
+            error_details: None,
+        }
+    }
+
     pub fn body_too_large() -> Self {
         Self::Plain {
             status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -91,6 +109,7 @@ impl ApiError {
             Self::Http { status, .. } | Self::Plain { status, .. } => *status,
             Self::Validation(_) | Self::Business { .. } => StatusCode::BAD_REQUEST,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Storage { .. } => StatusCode::FAILED_DEPENDENCY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -156,6 +175,26 @@ impl IntoResponse for ApiError {
                     "Too many failed attempts, try again later".into(),
                 );
                 retry_after = Some(retry_after_secs);
+            }
+            Self::Storage {
+                code,
+                message,
+                provider_message,
+                provider_name,
+                storage_type,
+            } => {
+                head.insert("code".into(), code.into());
+                head.insert("message".into(), message.into());
+                head.insert(
+                    "details".into(),
+                    json!({
+                        "dependency": "storage",
+                        "providerMessage": provider_message,
+                        "providerName": provider_name,
+                        "storageType": storage_type,
+                    }),
+                );
+                head.insert("statusCode".into(), 424.into());
             }
             Self::Business {
                 message,

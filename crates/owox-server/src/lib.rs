@@ -8,11 +8,15 @@
 //! (`owox-query`), storage drivers (`owox-storage`), and command-line parsing (the `owox`
 //! binary). Nothing in this crate formats a user-given value into SQL text.
 
+pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod config;
+pub mod demo;
+pub mod engines;
 pub mod error;
 pub mod http;
+pub mod output_schema;
 pub mod server;
 pub mod state;
 pub mod store;

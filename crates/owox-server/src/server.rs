@@ -12,7 +12,7 @@ use crate::store::Store;
 /// Opens the store, applies migrations (unless `RUN_MIGRATIONS=false`), creates the default
 /// project, and serves until SIGINT/SIGTERM. Running requests get `SHUTDOWN_GRACE_SECONDS` to
 /// finish.
-pub async fn run(config: Config) -> anyhow::Result<()> {
+pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     let store = Store::connect(&config.db).await?;
     if config.run_migrations {
         store.migrate().await?;
@@ -22,22 +22,35 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
     store.ensure_default_project().await?;
+    crate::admin::ensure_default_storage(&store, crate::store::DEFAULT_PROJECT_ID).await?;
     let state = AppState::new(config.clone(), store.clone()).await?;
     let address = SocketAddr::new(config.host, config.port);
     let listener = TcpListener::bind(address)
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
-    serve(listener, state).await?;
+    // Listen at once (health answers 503 meanwhile), then finish start-up work.
+    let server = tokio::spawn(serve(listener, state.clone()));
+    if demo {
+        match crate::demo::prepare(&state).await {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                server.abort();
+                return Err(e);
+            }
+        }
+    }
+    state.set_ready();
+    server.await.context("server task failed")??;
     store.close().await;
     Ok(())
 }
 
-/// Serves on an already bound listener (tests bind port 0 themselves).
+/// Serves on an already bound listener until SIGINT/SIGTERM. `/health/ready` answers 200 once
+/// the caller marks the state ready.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let grace = state.config.shutdown_grace;
     let address = listener.local_addr()?;
     let app = crate::http::app(state.clone());
-    state.set_ready();
     tracing::info!(
         %address,
         public_origin = %state.config.public_origin,

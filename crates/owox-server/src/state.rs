@@ -7,6 +7,7 @@ use crate::auth::keys::KeyHasher;
 use crate::auth::rate_limit::FailureLimiter;
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
+use crate::engines::Engines;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -16,6 +17,8 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     pub hasher: KeyHasher,
     pub exchange_limiter: Arc<FailureLimiter>,
+    /// Open storage engines, one per storage.
+    pub engines: Arc<Engines>,
     /// False until start-up work (migrations, default project, demo data) is done.
     pub ready: Arc<AtomicBool>,
 }
@@ -31,6 +34,7 @@ impl AppState {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             exchange_limiter: Arc::new(FailureLimiter::new(config.exchange_failure_limit)),
+            engines: Arc::new(Engines::new(&config)),
             config: Arc::new(config),
             store,
             tokens: Arc::new(tokens),

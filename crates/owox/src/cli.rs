@@ -39,7 +39,7 @@ impl Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Start the HTTP server (API under /api, Swagger UI at /api/swagger-ui).
+    /// Start the HTTP server (API under /api, Swagger UI at /api/swagger-ui); `--demo` adds demo data.
     #[command(after_long_help = SERVE_SETTINGS)]
     Serve(ServeArgs),
     /// Apply or inspect metadata-store migrations.
@@ -92,6 +92,10 @@ pub struct ServeArgs {
     /// Log format: pretty or json [env: LOG_FORMAT]
     #[arg(short = 'f', long, value_name = "pretty|json")]
     pub log_format: Option<String>,
+    /// Create a demo online shop (1 million orders) on the default DuckDB storage, publish data
+    /// marts over it, and print a viewer API key with ready-to-run commands. Idempotent.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Serve(_) => owox_server::server::run(config).await,
+        Command::Serve(args) => owox_server::server::run(config, args.demo).await,
         Command::Migrations { command } => {
             let store = owox_server::store::Store::connect(&config.db).await?;
             if let MigrationsCommand::Up = command {

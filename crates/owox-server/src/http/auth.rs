@@ -6,7 +6,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::Extension;
 use axum::Json;
-use owox_contract::auth::{AuthContextResponse, ExchangeRequest, ExchangeResponse};
+use owox_contract::auth::{ExchangeRequest, ExchangeResponse};
+use owox_contract::resources::AuthContextResponse;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -149,5 +150,6 @@ async fn get_context(
         project_title: project.map(|p| p.title),
         auth_flow: Some("api_key".into()),
         api_key_id: Some(caller.api_key_id.clone()),
+        ..AuthContextResponse::default()
     }))
 }

@@ -116,6 +116,43 @@ impl Validator {
         }
     }
 
+    /// The raw value of a field.
+    pub fn peek(&self, name: &str) -> Option<&Value> {
+        self.body.get(name)
+    }
+
+    /// Records a failure found by the caller.
+    pub fn error(&mut self, message: impl Into<String>) {
+        self.errors.push(message.into());
+    }
+
+    /// `@IsOptional @IsArray @ArrayMaxSize(max) @IsString({each})`.
+    pub fn optional_string_array(&mut self, name: &str, max: usize) -> Option<Vec<String>> {
+        match self.body.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => {
+                if items.len() > max {
+                    self.errors
+                        .push(format!("{name} must contain no more than {max} elements"));
+                }
+                if items.iter().any(|i| !i.is_string()) {
+                    self.errors
+                        .push(format!("each value in {name} must be a string"));
+                }
+                Some(
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect(),
+                )
+            }
+            Some(_) => {
+                self.errors.push(format!("{name} must be an array"));
+                None
+            }
+        }
+    }
+
     /// Ends validation: the collected failures as a 400, or the body.
     pub fn finish(self) -> Result<Map<String, Value>, ApiError> {
         if self.errors.is_empty() {

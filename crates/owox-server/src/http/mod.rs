@@ -7,9 +7,13 @@
 
 pub mod auth;
 pub mod body;
+pub mod data_marts;
+mod destinations;
 mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod storages;
+mod users;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderName, HeaderValue, Method, Uri};
@@ -27,7 +31,11 @@ use crate::state::AppState;
 
 /// Every documented API route, with its OpenAPI description.
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::base_document()).merge(auth::router())
+    OpenApiRouter::with_openapi(openapi::base_document())
+        .merge(auth::router())
+        .merge(storages::router())
+        .merge(data_marts::router())
+        .merge(destinations::router())
 }
 
 /// The whole application.

@@ -7,13 +7,17 @@
 //! the project id: nothing reads across projects by accident.
 
 mod api_keys;
+mod data_marts;
 mod members;
 mod projects;
 mod settings;
+mod storages;
 
 pub use api_keys::{ApiKeyRow, NewApiKey};
+pub use data_marts::{DataMartChange, DataMartRow, OwnerPresence, Viewer};
 pub use members::MemberRow;
 pub use projects::ProjectRow;
+pub use storages::{NewStorage, StorageRow};
 
 use std::path::Path;
 use std::str::FromStr;

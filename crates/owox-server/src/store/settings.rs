@@ -20,4 +20,17 @@ impl Store {
         })?;
         Ok(value)
     }
+
+    /// Stores `value` under `key`, replacing any previous value.
+    pub async fn set_setting(&self, key: &str, value: &str) -> anyhow::Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO server_setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .bind(key)
+                .bind(value)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
 }

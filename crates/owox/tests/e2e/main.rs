@@ -3,5 +3,6 @@
 
 mod auth;
 mod config;
+mod data_marts;
 mod foundation;
 mod support;

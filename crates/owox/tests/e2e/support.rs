@@ -19,6 +19,7 @@ pub fn free_port() -> u16 {
 /// A running `owox serve`, killed on drop.
 pub struct Server {
     child: Child,
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     pub port: u16,
     pub base: String,
     pub env: Vec<(String, String)>,
@@ -46,17 +47,37 @@ impl Server {
     }
 
     pub fn start_with(env: Vec<(String, String)>, dir: Option<tempfile::TempDir>) -> Self {
+        Self::spawn(env, dir, &[])
+    }
+
+    /// `owox serve --demo`; the data directory is the caller's (in `env`).
+    pub fn start_demo(env: Vec<(String, String)>) -> Self {
+        Self::spawn(env, None, &["--demo"])
+    }
+
+    fn spawn(env: Vec<(String, String)>, dir: Option<tempfile::TempDir>, extra: &[&str]) -> Self {
+        use std::io::BufRead;
         let port = free_port();
-        let child = Command::new(BIN)
+        let mut child = Command::new(BIN)
             .args(["serve", "--port", &port.to_string()])
+            .args(extra)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .current_dir(std::env::temp_dir())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
+        let stdout = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = stdout.clone();
+        let pipe = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
         let server = Self {
             child,
+            stdout,
             port,
             base: format!("http://127.0.0.1:{port}"),
             env,
@@ -66,8 +87,24 @@ impl Server {
         server
     }
 
+    /// The API key `--demo` printed.
+    pub fn printed_key(&self) -> Key {
+        let line = self
+            .stdout
+            .lock()
+            .unwrap()
+            .iter()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("export OWOX_API_KEY=")
+                    .map(str::to_string)
+            })
+            .expect("the demo printed an API key before it was ready");
+        key_from(&line)
+    }
+
     fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(180);
         let url = format!("{}/health/ready", self.base);
         while Instant::now() < deadline {
             if probe_status(&url).is_ok_and(|status| status == 200) {
@@ -100,17 +137,7 @@ impl Server {
             String::from_utf8_lossy(&out.stderr)
         );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let api_key = v["apiKey"].as_str().unwrap().to_string();
-        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(api_key.strip_prefix("owox_key_").unwrap())
-            .unwrap();
-        let parts: Value = serde_json::from_slice(&payload).unwrap();
-        Key {
-            id: parts["apiKeyId"].as_str().unwrap().to_string(),
-            secret: parts["apiKeySecret"].as_str().unwrap().to_string(),
-            origin: parts["apiOrigin"].as_str().unwrap().to_string(),
-            api_key,
-        }
+        key_from(v["apiKey"].as_str().unwrap())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -167,6 +194,19 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+fn key_from(api_key: &str) -> Key {
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(api_key.strip_prefix("owox_key_").unwrap())
+        .unwrap();
+    let parts: Value = serde_json::from_slice(&payload).unwrap();
+    Key {
+        id: parts["apiKeyId"].as_str().unwrap().to_string(),
+        secret: parts["apiKeySecret"].as_str().unwrap().to_string(),
+        origin: parts["apiOrigin"].as_str().unwrap().to_string(),
+        api_key: api_key.to_string(),
     }
 }
 
@@ -254,4 +294,51 @@ pub fn is_iso_millis(s: &str) -> bool {
         && s.ends_with('Z')
         && chrono::DateTime::parse_from_rfc3339(s).is_ok()
         && s.as_bytes()[19] == b'.'
+}
+
+/// An authenticated client of one server: every call sends both auth headers.
+pub struct Session {
+    pub base: String,
+    pub token: String,
+    pub key_id: String,
+}
+
+impl Session {
+    pub async fn new(server: &Server, key: &Key) -> Self {
+        Self {
+            base: server.base.clone(),
+            token: server.exchange(key).await,
+            key_id: key.id.clone(),
+        }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut b = client()
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .header("x-owox-authorization", format!("Bearer {}", self.token))
+            .header("x-owox-api-key-id", &self.key_id);
+        if let Some(body) = body {
+            b = b.json(&body);
+        }
+        let r = b.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call("GET", path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call("POST", path, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call("PUT", path, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.call("DELETE", path, None).await
+    }
 }

@@ -1,0 +1,143 @@
+//! One value of a result row, exact, before any JSON rendering decision.
+
+use base64::Engine as _;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+
+/// One value of a result row. Integers, decimals and timestamps are exact: the NDJSON writer
+/// decides how each is written (see COMPATIBILITY-NOTES.md).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Bool(bool),
+    /// TINYINT … BIGINT, UTINYINT … UINTEGER (exact, also beyond 2^53).
+    Int(i64),
+    /// UBIGINT.
+    UInt(u64),
+    /// HUGEINT (and UHUGEINT values that fit).
+    HugeInt(i128),
+    /// FLOAT (widened through its shortest decimal form, so `0.1::FLOAT` is `0.1`) and
+    /// DOUBLE. NaN and ±Infinity are kept; JSON writers write them as `null` (the JS rule).
+    Float(f64),
+    /// DECIMAL, as exact text with the column's scale (`"12.50"`, `"-0.001"`).
+    Decimal(String),
+    /// VARCHAR, UUID, ENUM, INTERVAL and any type without a better representation.
+    Text(String),
+    Date(NaiveDate),
+    Time(NaiveTime),
+    /// TIMESTAMP, TIMESTAMP_S, TIMESTAMP_MS, TIMESTAMP_NS (no zone).
+    Timestamp(NaiveDateTime),
+    /// TIMESTAMPTZ (an instant).
+    TimestampTz(DateTime<Utc>),
+    /// Raw JSON text: JSON columns as stored, LIST/ARRAY/STRUCT/MAP/UNION rendered as JSON.
+    Json(String),
+    /// BLOB.
+    Bytes(Vec<u8>),
+}
+
+impl Cell {
+    /// Appends this value as a JSON value, the way it appears *inside* a rendered
+    /// LIST/STRUCT/MAP: numbers exact (decimals as JSON numbers), non-finite floats `null`,
+    /// temporal values as DuckDB's text (`2024-01-31 10:00:00`, `…+00` for instants),
+    /// JSON embedded raw, bytes as base64.
+    pub fn write_json(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        match self {
+            Cell::Null => out.push_str("null"),
+            Cell::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Cell::Int(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Cell::UInt(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Cell::HugeInt(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Cell::Float(v) => {
+                if v.is_finite() {
+                    out.push_str(
+                        &serde_json::Number::from_f64(*v)
+                            .map_or_else(|| "null".to_string(), |n| n.to_string()),
+                    );
+                } else {
+                    out.push_str("null");
+                }
+            }
+            Cell::Decimal(text) => out.push_str(text),
+            Cell::Text(s) => write_json_string(out, s),
+            Cell::Date(d) => write_json_string(out, &d.format("%Y-%m-%d").to_string()),
+            Cell::Time(t) => write_json_string(out, &time_text(t)),
+            Cell::Timestamp(ts) => write_json_string(out, &timestamp_text(ts)),
+            Cell::TimestampTz(ts) => {
+                write_json_string(out, &format!("{}+00", timestamp_text(&ts.naive_utc())))
+            }
+            Cell::Json(raw) => out.push_str(raw),
+            Cell::Bytes(b) => {
+                write_json_string(out, &base64::engine::general_purpose::STANDARD.encode(b))
+            }
+        }
+    }
+}
+
+/// `HH:MM:SS` with `.ffffff` (trailing zeros cut) when there is a fraction (DuckDB's form).
+pub(crate) fn time_text(t: &NaiveTime) -> String {
+    let base = t.format("%H:%M:%S").to_string();
+    with_fraction(base, t.nanosecond())
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]` (DuckDB's form).
+pub(crate) fn timestamp_text(ts: &NaiveDateTime) -> String {
+    let base = ts.format("%Y-%m-%d %H:%M:%S").to_string();
+    with_fraction(base, ts.nanosecond())
+}
+
+fn with_fraction(mut base: String, nanos: u32) -> String {
+    if nanos != 0 {
+        let digits = if nanos.is_multiple_of(1000) {
+            format!("{:06}", nanos / 1000)
+        } else {
+            format!("{nanos:09}")
+        };
+        base.push('.');
+        base.push_str(digits.trim_end_matches('0'));
+    }
+    base
+}
+
+pub(crate) fn write_json_string(out: &mut String, s: &str) {
+    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "null".into()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(c: Cell) -> String {
+        let mut s = String::new();
+        c.write_json(&mut s);
+        s
+    }
+
+    #[test]
+    fn nested_json_values() {
+        assert_eq!(json(Cell::Null), "null");
+        assert_eq!(json(Cell::Int(i64::MAX)), "9223372036854775807");
+        assert_eq!(json(Cell::HugeInt(i128::MIN)), i128::MIN.to_string());
+        assert_eq!(json(Cell::Float(f64::NAN)), "null");
+        assert_eq!(json(Cell::Float(f64::INFINITY)), "null");
+        assert_eq!(json(Cell::Float(1.5)), "1.5");
+        assert_eq!(json(Cell::Decimal("-0.50".into())), "-0.50");
+        assert_eq!(json(Cell::Text("a\"é\n".into())), "\"a\\\"é\\n\"");
+        let ts = NaiveDate::from_ymd_opt(2024, 1, 31)
+            .unwrap()
+            .and_hms_micro_opt(10, 0, 0, 120_000)
+            .unwrap();
+        assert_eq!(json(Cell::Timestamp(ts)), "\"2024-01-31 10:00:00.12\"");
+        assert_eq!(
+            json(Cell::TimestampTz(ts.and_utc())),
+            "\"2024-01-31 10:00:00.12+00\""
+        );
+        assert_eq!(json(Cell::Bytes(vec![0, 255])), "\"AP8=\"");
+        assert_eq!(json(Cell::Json("{\"a\":1}".into())), "{\"a\":1}");
+    }
+}

@@ -1,0 +1,79 @@
+//! The stream of row batches of one running query.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::sync::mpsc;
+
+use crate::{Cell, StorageError};
+
+/// A batch of rows; each row has one cell per column, in the stream's column order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RowBatch {
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Something that stops a running query in its engine (idempotent).
+pub(crate) trait Canceller: Send + Sync {
+    fn cancel(&self);
+}
+
+/// Rows of one running query: a `futures::Stream<Item = Result<RowBatch, StorageError>>`.
+/// The engine produces at most a few batches ahead of the consumer (a bounded channel), so a
+/// slow consumer slows the engine. Dropping the stream cancels the query in the engine.
+pub struct RowStream {
+    columns: Vec<String>,
+    receiver: mpsc::Receiver<Result<RowBatch, StorageError>>,
+    canceller: Arc<dyn Canceller>,
+}
+
+impl RowStream {
+    pub(crate) fn new(
+        columns: Vec<String>,
+        receiver: mpsc::Receiver<Result<RowBatch, StorageError>>,
+        canceller: Arc<dyn Canceller>,
+    ) -> RowStream {
+        RowStream {
+            columns,
+            receiver,
+            canceller,
+        }
+    }
+
+    /// The result's column names, in order.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Interrupts the query now (the stream then ends with [`StorageError::Cancelled`]).
+    /// Dropping the stream does the same.
+    pub fn cancel(&self) {
+        self.canceller.cancel();
+    }
+}
+
+impl std::fmt::Debug for RowStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowStream")
+            .field("columns", &self.columns)
+            .finish_non_exhaustive()
+    }
+}
+
+impl futures::Stream for RowStream {
+    type Item = Result<RowBatch, StorageError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.receiver.poll_recv(cx)
+    }
+}
+
+impl Drop for RowStream {
+    fn drop(&mut self) {
+        // Interrupt first (the engine may be computing the next chunk), then close the channel
+        // (the producer may be waiting for room): either way the query thread ends.
+        self.canceller.cancel();
+        self.receiver.close();
+    }
+}

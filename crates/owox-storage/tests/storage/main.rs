@@ -1,0 +1,10 @@
+//! Integration tests of the DuckDB storage with the real engine.
+
+mod common;
+mod definitions;
+mod describe;
+mod errors;
+mod imports;
+mod lockdown;
+mod streaming;
+mod values;
