@@ -3,6 +3,7 @@
 
 mod auth;
 mod config;
+mod ctl;
 mod data_marts;
 mod foundation;
 mod support;
