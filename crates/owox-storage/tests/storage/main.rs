@@ -1,6 +1,7 @@
 //! Integration tests of the DuckDB storage with the real engine.
 
 mod common;
+mod compiled;
 mod definitions;
 mod describe;
 mod errors;

@@ -275,6 +275,30 @@ async fn keys_are_scoped_to_their_project() {
             .0,
         403
     );
+    // Project A's data mart does not exist for project B's key.
+    let session_a = crate::support::Session::new(&server, &key_a).await;
+    let (_, storages) = session_a.get("/api/data-storages").await;
+    let (status, mart) = session_a
+        .post(
+            "/api/data-marts",
+            json!({"title": "A only", "storageId": storages[0]["id"]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let path = format!("/api/data-marts/{}", mart["id"].as_str().unwrap());
+    let (status, body) = server.get_authed(&path, &token_b, &key_b.id).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(
+        body["message"],
+        format!(
+            "Data Mart with id {} and projectId {project_id} not found",
+            mart["id"].as_str().unwrap()
+        )
+    );
+    let (_, list_b) = server
+        .get_authed("/api/data-marts", &token_b, &key_b.id)
+        .await;
+    assert_eq!(list_b["total"], 0);
     // Revoking in the wrong project does nothing and says so.
     let out = server.owox(&["api-keys", "revoke", &key_b.id]);
     assert!(!out.status.success());

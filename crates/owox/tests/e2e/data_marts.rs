@@ -404,6 +404,32 @@ async fn demo_serves_published_marts_and_is_idempotent() {
     assert!(items.iter().all(|m| m["status"] == "PUBLISHED"));
     let (_, ctx) = s.get("/api/auth/context").await;
     assert_eq!(ctx["roles"], json!(["viewer"]));
+    // The printed curl commands run as printed.
+    let printed = first.printed();
+    let at = printed
+        .iter()
+        .position(|l| l.trim() == "Or with curl:")
+        .expect("curl commands printed");
+    let script = format!("{}\n{}", printed[at + 1].trim(), printed[at + 2].trim());
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    let orders: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(orders["title"], "Orders", "{orders}");
+    assert_eq!(orders["definitionType"], "TABLE");
+    let fields: Vec<&str> = orders["schema"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"amount_eur") && fields.contains(&"ordered_at"),
+        "{fields:?}"
+    );
     assert!(dir.path().join("imports/marketing_spend.csv").exists());
     assert!(dir.path().join("imports/exchange_rates.parquet").exists());
     first.stop();

@@ -87,6 +87,11 @@ impl Server {
         server
     }
 
+    /// Everything the server printed on stdout so far.
+    pub fn printed(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
+    }
+
     /// The API key `--demo` printed.
     pub fn printed_key(&self) -> Key {
         let line = self
