@@ -109,6 +109,8 @@ pub struct Config {
     pub duckdb_memory_limit: String,
     /// DuckDB worker threads of each embedded storage.
     pub duckdb_threads: usize,
+    /// The zone in which HTTP Data's relative dates ("today") are taken.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Config {
@@ -201,6 +203,14 @@ impl Config {
                     )))
                 }
                 None => "1GB".into(),
+            },
+            time_zone: match src.env("OWOX_TIME_ZONE") {
+                None => chrono_tz::Tz::UTC,
+                Some(name) => name.parse().map_err(|_| {
+                    ConfigError(format!(
+                        "OWOX_TIME_ZONE must be an IANA zone such as Europe/Berlin, got {name:?}"
+                    ))
+                })?,
             },
             duckdb_threads: u64_setting(src, "DUCKDB_THREADS", default_threads(), 1..=256)?
                 as usize,

@@ -240,8 +240,8 @@ pub async fn prepare(state: &AppState) -> anyhow::Result<String> {
     Ok(format!(
         "\nDemo ready: {marts} published data marts on the embedded DuckDB storage ({orders} orders).\n\
          A new viewer API key (shown once):\n\n  export OWOX_API_KEY={api_key}\n\n\
-         Try it with owox-ctl (cargo install --path crates/owox-ctl):\n  owox-ctl status\n  owox-ctl data-marts list\n  owox-ctl storages list\n\n\
-         Or with curl:\n  TOKEN=$(curl -s -X POST {origin}/api/auth/api-keys/exchange -H 'X-OWOX-Api-Key-Id: {id}' -H 'Content-Type: application/json' -d '{{\"apiKeySecret\":\"{secret}\"}}' | sed -E 's/.*\"accessToken\":\"([^\"]+)\".*/\\1/')\n  curl -s {origin}/api/data-marts/{orders_id} -H \"X-OWOX-Authorization: Bearer $TOKEN\" -H 'X-OWOX-Api-Key-Id: {id}'\n\n\
+         Try it with owox-ctl (cargo install --path crates/owox-ctl):\n  owox-ctl status\n  owox-ctl data-marts list\n  owox-ctl data-marts stream {orders_id} --limit 10\n\n\
+         Or with curl:\n  TOKEN=$(curl -s -X POST {origin}/api/auth/api-keys/exchange -H 'X-OWOX-Api-Key-Id: {id}' -H 'Content-Type: application/json' -d '{{\"apiKeySecret\":\"{secret}\"}}' | sed -E 's/.*\"accessToken\":\"([^\"]+)\".*/\\1/')\n  curl -s '{origin}/api/external/http-data/data-marts/{orders_id}.ndjson?limit=5' -H \"X-OWOX-Authorization: Bearer $TOKEN\" -H 'X-OWOX-Api-Key-Id: {id}'\n\n\
          API documentation: {origin}/api/swagger-ui\n",
         marts = MARTS.len(),
         orders = ORDERS,

@@ -389,7 +389,10 @@ fn parse_definition(
     }
 }
 
-fn definition_ref<'a>(definition_type: &str, definition: &'a Value) -> Option<DefinitionRef<'a>> {
+pub fn definition_ref<'a>(
+    definition_type: &str,
+    definition: &'a Value,
+) -> Option<DefinitionRef<'a>> {
     match definition_type {
         "SQL" => definition.get("sqlQuery")?.as_str().map(DefinitionRef::Sql),
         "TABLE" => definition
@@ -429,7 +432,7 @@ async fn check_statement(
 }
 
 /// Discovers the live schema of a definition and merges it into the saved one.
-async fn discover(
+pub async fn discover(
     engine: &Arc<dyn Storage>,
     definition_type: &str,
     definition: &Value,
@@ -449,7 +452,7 @@ async fn discover(
     ))
 }
 
-async fn save_schema(
+pub async fn save_schema(
     state: &AppState,
     project_id: &str,
     id: &str,

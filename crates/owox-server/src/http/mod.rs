@@ -10,7 +10,9 @@ pub mod body;
 pub mod data_marts;
 mod destinations;
 mod health;
+pub mod http_data;
 pub mod metrics;
+mod ndjson;
 pub mod openapi;
 pub mod storages;
 mod users;
@@ -31,7 +33,9 @@ use crate::state::AppState;
 
 /// Every documented API route, with its OpenAPI description.
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::base_document())
+    let mut base = openapi::base_document();
+    base.merge(<http_data::HttpDataDoc as utoipa::OpenApi>::openapi());
+    OpenApiRouter::with_openapi(base)
         .merge(auth::router())
         .merge(storages::router())
         .merge(data_marts::router())
@@ -50,7 +54,10 @@ pub fn app(state: AppState) -> Router {
             .and(NotForContentType::const_new("application/x-ndjson")),
     );
     let metrics_enabled = state.config.metrics_enabled;
-    let mut router = api.merge(openapi::router(document)).merge(health::router());
+    let mut router = api
+        .merge(openapi::router(document))
+        .merge(http_data::router())
+        .merge(health::router());
     if metrics_enabled {
         router = router.merge(metrics::router());
     }

@@ -10,6 +10,7 @@ mod api_keys;
 mod data_marts;
 mod members;
 mod projects;
+mod runs;
 mod settings;
 mod storages;
 
@@ -17,6 +18,7 @@ pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use data_marts::{DataMartChange, DataMartRow, OwnerPresence, Viewer};
 pub use members::MemberRow;
 pub use projects::ProjectRow;
+pub use runs::NewRun;
 pub use storages::{NewStorage, StorageRow};
 
 use std::path::Path;

@@ -416,20 +416,47 @@ async fn demo_serves_published_marts_and_is_idempotent() {
         .arg(&script)
         .output()
         .unwrap();
-    let orders: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
-    assert_eq!(orders["title"], "Orders", "{orders}");
-    assert_eq!(orders["definitionType"], "TABLE");
-    let fields: Vec<&str> = orders["schema"]["fields"]
-        .as_array()
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 5, "{text}");
+    let keys: Vec<&str> = rows[0]
+        .as_object()
         .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap())
+        .keys()
+        .map(String::as_str)
         .collect();
     assert!(
-        fields.contains(&"amount_eur") && fields.contains(&"ordered_at"),
-        "{fields:?}"
+        keys.contains(&"amount_eur") && keys.contains(&"ordered_at"),
+        "{keys:?}"
     );
+    // So does the printed owox-ctl stream command, with the printed key.
+    let command = printed
+        .iter()
+        .find(|l| l.contains("owox-ctl data-marts stream"))
+        .expect("owox-ctl stream command printed");
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let ctl = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("owox-ctl");
+    let out = std::process::Command::new(ctl)
+        .args(&args)
+        .env("OWOX_API_KEY", &key.api_key)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 10);
     assert!(dir.path().join("imports/marketing_spend.csv").exists());
     assert!(dir.path().join("imports/exchange_rates.parquet").exists());
     first.stop();

@@ -6,4 +6,5 @@ mod config;
 mod ctl;
 mod data_marts;
 mod foundation;
+mod http_data;
 mod support;

@@ -87,6 +87,19 @@ impl Server {
         server
     }
 
+    /// The server's metadata store (its SQLite file), opened beside it.
+    pub async fn store(&self) -> owox_server::store::Store {
+        let dir = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "OWOX_DATA_DIR")
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        owox_server::store::Store::sqlite_file(&PathBuf::from(dir).join("sqlite/app.db"))
+            .await
+            .unwrap()
+    }
+
     /// Everything the server printed on stdout so far.
     pub fn printed(&self) -> Vec<String> {
         self.stdout.lock().unwrap().clone()

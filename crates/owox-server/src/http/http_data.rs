@@ -1,0 +1,384 @@
+//! `GET /api/external/http-data/data-marts/{dataMartId}.ndjson`: a published data mart's rows
+//! as NDJSON, compiled by `owox-query`, streamed by the storage, recorded in the run history.
+//!
+//! The pipeline follows the reference (http-data.md §3.1), so the same error wins: query
+//! validation, then the data mart lookup, schema refresh (30 min), column resolution; from the
+//! output-controls validation on, every failure records a FAILED run. The status is sent after
+//! the first batch, so errors up to there are JSON; later failures truncate the body. Rows flow
+//! with backpressure (hyper polls the body only when the socket takes more; the storage channel
+//! holds two batches), and a client that goes away drops the body, which interrupts the query.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use futures::Stream;
+use owox_query::{BodyKind, CompileContext, DuckDb, QueryError, Source};
+use owox_storage::{RowBatch, RowStream, StorageError};
+use serde_json::{json, Value};
+use utoipa::OpenApi;
+
+use crate::auth::{Auth, Viewer};
+use crate::engines::storage_error;
+use crate::error::ApiError;
+use crate::http::data_marts::{definition_ref, discover, load, save_schema, stored_definition};
+use crate::http::ndjson::write_row;
+use crate::output_schema::{OutputSchema, DUCKDB_SCHEMA_TYPE};
+use crate::state::AppState;
+use crate::store::NewRun;
+
+const SCHEMA_MAX_AGE: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
+
+#[derive(OpenApi)]
+#[openapi(paths(stream_data_mart))]
+pub struct HttpDataDoc;
+
+/// Routed by hand: the documented path has `{dataMartId}.ndjson` inside one segment, which
+/// the router cannot express; the handler takes the segment and strips the suffix.
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/api/external/http-data/data-marts/{file}",
+        get(stream_data_mart),
+    )
+}
+
+/// The id from `<id>.ndjson` (suffix matched case-insensitively, one trailing slash allowed);
+/// anything else is the reference's 404 for an unknown route, before authentication.
+pub struct NdjsonId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for NdjsonId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let no_route = |parts: &Parts| {
+            let url = parts
+                .uri
+                .path_and_query()
+                .map_or(parts.uri.path(), |pq| pq.as_str());
+            ApiError::no_route(&parts.method, url)
+        };
+        let Path(file) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| no_route(parts))?;
+        let len = file.len();
+        match file.get(len.saturating_sub(7)..) {
+            Some(suffix) if len > 7 && suffix.eq_ignore_ascii_case(".ndjson") => {
+                Ok(NdjsonId(file[..len - 7].to_string()))
+            }
+            _ => Err(no_route(parts)),
+        }
+    }
+}
+
+fn query_error(e: QueryError) -> ApiError {
+    match e.body_kind() {
+        BodyKind::BusinessViolation => ApiError::Business {
+            message: e.to_string(),
+            code: e.code().map(str::to_string),
+            error_details: e.error_details(),
+        },
+        BodyKind::HttpException => ApiError::Http {
+            status: StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            message: e.to_string(),
+            details: e.details(),
+        },
+        BodyKind::Storage => storage_error(
+            StorageError::Provider {
+                message: e.to_string(),
+            },
+            "DUCKDB",
+        ),
+        BodyKind::Internal => ApiError::Internal(anyhow::anyhow!(e.to_string())),
+    }
+}
+
+/// Everything needed to write the run record once the stream ends, however it ends.
+struct RunRecorder {
+    state: AppState,
+    id: String,
+    project_id: String,
+    data_mart_id: String,
+    user_id: String,
+    started_at: chrono::DateTime<chrono::Utc>,
+    definition_run: String,
+    http_data: Value,
+}
+
+impl RunRecorder {
+    fn finish(self, error: Option<String>, extra: Value) {
+        tokio::spawn(async move {
+            let mut http_data = self.http_data.clone();
+            if let (Some(target), Some(extra)) = (http_data.as_object_mut(), extra.as_object()) {
+                target.extend(extra.clone());
+            }
+            let errors = error.map(|e| json!([e]).to_string());
+            let params = json!({ "httpData": http_data }).to_string();
+            let run = NewRun {
+                id: &self.id,
+                project_id: &self.project_id,
+                data_mart_id: &self.data_mart_id,
+                run_type: "HTTP_DATA",
+                status: if errors.is_some() {
+                    "FAILED"
+                } else {
+                    "SUCCESS"
+                },
+                definition_run: Some(&self.definition_run),
+                errors: errors.as_deref(),
+                additional_params: Some(&params),
+                created_by_id: &self.user_id,
+                started_at: self.started_at,
+            };
+            if let Err(e) = self.state.store.insert_run(&run).await {
+                tracing::error!(run_id = %self.id, error = %e, "could not record the run");
+            }
+            metrics::counter!("http_data_streams_total", "status" => run.status.to_string())
+                .increment(1);
+        });
+    }
+
+    /// Records a FAILED run with the error's client-facing message and hands the error back.
+    fn failed(self, error: ApiError) -> ApiError {
+        let message = match &error {
+            ApiError::Internal(_) => "Internal server error".to_string(),
+            other => other.to_string(),
+        };
+        self.finish(Some(message), json!({ "completed": false }));
+        error
+    }
+}
+
+/// Stream data mart rows as NDJSON
+#[utoipa::path(
+    get,
+    path = "/api/external/http-data/data-marts/{dataMartId}.ndjson",
+    operation_id = "HttpDataController_stream",
+    tag = "HTTP Data",
+    params(
+        ("dataMartId" = String, Path, description = "Data Mart ID"),
+        ("columns" = Option<String>, Query, description = "`*` (all columns) or `**` (with joined columns)"),
+        ("column" = Option<Vec<String>>, Query, description = "A column to include; repeatable"),
+        ("filter" = Option<String>, Query, description = "base64url JSON array of filter rules"),
+        ("sort" = Option<String>, Query, description = "base64url JSON array of sort rules"),
+        ("aggregation" = Option<String>, Query, description = "base64url JSON array of aggregation rules"),
+        ("dateTrunc" = Option<String>, Query, description = "base64url JSON array of date bucket rules"),
+        ("limit" = Option<u64>, Query, description = "Maximum number of rows"),
+    ),
+    security(("X-OWOX-Authorization" = ["viewer"])),
+    responses(
+        (status = 200, description = "One JSON object per line; the run id is in `x-owox-run-id`", content_type = "application/x-ndjson"),
+        (status = 400, description = "Invalid query parameters or output controls"),
+        (status = 404, description = "Data Mart not found or not published"),
+        (status = 424, description = "The storage failed"),
+    )
+)]
+async fn stream_data_mart(
+    NdjsonId(id): NdjsonId,
+    State(state): State<AppState>,
+    caller: Auth<Viewer>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request(format!("Malformed query string: {e}")))?;
+    let query = owox_query::parse_query(&pairs).map_err(query_error)?;
+    let loaded = load(&state, &caller, &id).await?;
+    if loaded.row.status != "PUBLISHED" {
+        return Err(ApiError::not_found(format!("Data Mart {id} not found")));
+    }
+    if !loaded.actions.use_ {
+        return Err(ApiError::forbidden(format!(
+            "Access to Data Mart {id} is not allowed"
+        )));
+    }
+    let started_at = chrono::Utc::now();
+    let run_id = uuid::Uuid::new_v4().to_string();
+    let (definition_type, definition) = stored_definition(&loaded.row).ok_or_else(|| {
+        storage_error(
+            StorageError::Provider {
+                message: "Data Mart is not properly configured".into(),
+            },
+            &loaded.storage.storage_type,
+        )
+    })?;
+    let engine = state.engines.get(&loaded.storage).await?;
+    let saved = loaded.row.output_schema.as_deref();
+    let fresh = loaded
+        .row
+        .schema_actualized_at
+        .is_some_and(|at| started_at - at < SCHEMA_MAX_AGE);
+    let schema = match saved.and_then(|s| serde_json::from_str::<Value>(s).ok()) {
+        Some(v) if fresh => {
+            OutputSchema::parse(&v, DUCKDB_SCHEMA_TYPE).map_err(|e| anyhow::anyhow!(e))?
+        }
+        _ => {
+            // Any failure of the refresh is a storage failure (424), as in the reference.
+            let schema = discover(&engine, &definition_type, &definition, saved)
+                .await
+                .map_err(|e| {
+                    storage_error(
+                        StorageError::Provider {
+                            message: e.to_string(),
+                        },
+                        &loaded.storage.storage_type,
+                    )
+                })?;
+            save_schema(&state, &caller.project_id, &id, &schema).await?;
+            schema
+        }
+    };
+    let fields = schema.compiler_fields();
+    let resolved = owox_query::resolve_columns(&fields, &query).map_err(query_error)?;
+
+    // From here on every failure records a FAILED run.
+    let recorder = RunRecorder {
+        state: state.clone(),
+        id: run_id.clone(),
+        project_id: caller.project_id.clone(),
+        data_mart_id: id.clone(),
+        user_id: caller.user_id.clone(),
+        started_at,
+        definition_run: json!({ "definitionType": definition_type, "definition": definition })
+            .to_string(),
+        http_data: json!({ "format": "ndjson", "columns": resolved.selected }),
+    };
+    let validated = match owox_query::validate(&fields, &query, &resolved) {
+        Ok(v) => v,
+        Err(e) => return Err(recorder.failed(query_error(e))),
+    };
+    let source = {
+        let engine = engine.clone();
+        let (definition_type, definition) = (definition_type.clone(), definition.clone());
+        tokio::task::spawn_blocking(move || {
+            let def = definition_ref(&definition_type, &definition)
+                .ok_or_else(|| StorageError::InvalidDefinition("Unsupported definition".into()))?;
+            engine.source_sql(def)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("source check panicked: {e}"))?
+    };
+    let source = match source {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(recorder.failed(storage_error(
+                StorageError::Provider {
+                    message: e.to_string(),
+                },
+                &loaded.storage.storage_type,
+            )))
+        }
+    };
+    let ctx = CompileContext {
+        now: started_at,
+        time_zone: state.config.time_zone,
+    };
+    let compiled = match owox_query::compile(
+        &validated,
+        &DuckDb,
+        Source::Subquery(source.trim_end_matches(';')),
+        &ctx,
+    ) {
+        Ok(c) => c,
+        Err(e) => return Err(recorder.failed(query_error(QueryError::Compile(e)))),
+    };
+    let mut rows = match engine.query(compiled.statement).await {
+        Ok(rows) => rows,
+        Err(e) => return Err(recorder.failed(storage_error(e, &loaded.storage.storage_type))),
+    };
+    // The status goes out only after the first batch, so its errors are still proper answers.
+    let first = match futures::StreamExt::next(&mut rows).await {
+        Some(Ok(batch)) => Some(batch),
+        Some(Err(e)) => return Err(recorder.failed(storage_error(e, &loaded.storage.storage_type))),
+        None => None,
+    };
+    let body = NdjsonBody {
+        rows,
+        keys: compiled.columns,
+        first,
+        recorder: Some(recorder),
+        row_count: 0,
+        bytes: 0,
+    };
+    let mut response = Response::new(Body::from_stream(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    headers.insert(
+        "x-owox-run-id",
+        HeaderValue::from_str(&run_id).map_err(anyhow::Error::from)?,
+    );
+    Ok(response)
+}
+
+/// The response body: encodes each batch as NDJSON lines and records the run at the end,
+/// or as FAILED when the client goes away (the body is dropped before its end).
+struct NdjsonBody {
+    rows: RowStream,
+    keys: Vec<String>,
+    first: Option<RowBatch>,
+    recorder: Option<RunRecorder>,
+    row_count: u64,
+    bytes: u64,
+}
+
+impl NdjsonBody {
+    fn encode(&mut self, batch: &RowBatch) -> Bytes {
+        let mut out = Vec::with_capacity(batch.rows.len() * 64);
+        for row in &batch.rows {
+            write_row(&mut out, &self.keys, row);
+        }
+        self.row_count += batch.rows.len() as u64;
+        self.bytes += out.len() as u64;
+        Bytes::from(out)
+    }
+}
+
+impl Stream for NdjsonBody {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(self.encode(&first))));
+        }
+        match Pin::new(&mut self.rows).poll_next(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Ok(batch))) => Poll::Ready(Some(Ok(self.encode(&batch)))),
+            Poll::Ready(Some(Err(e))) => {
+                if let Some(recorder) = self.recorder.take() {
+                    recorder.finish(Some(e.to_string()), json!({ "completed": false }));
+                }
+                Poll::Ready(Some(Err(std::io::Error::other(e.to_string()))))
+            }
+            Poll::Ready(None) => {
+                let (rows, bytes) = (self.row_count, self.bytes);
+                if let Some(recorder) = self.recorder.take() {
+                    recorder.finish(
+                        None,
+                        json!({ "rowCount": rows, "bytesWritten": bytes, "completed": true }),
+                    );
+                }
+                Poll::Ready(None)
+            }
+        }
+    }
+}
+
+impl Drop for NdjsonBody {
+    fn drop(&mut self) {
+        if let Some(recorder) = self.recorder.take() {
+            recorder.finish(
+                Some("Client disconnected before stream completion".into()),
+                json!({ "rowCount": self.row_count, "bytesWritten": self.bytes, "completed": false }),
+            );
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Issue: HTTP Data NDJSON streams (first slice: the data-mart endpoint).
+
+use serde_json::{json, Value};
+
+use crate::support::{client, Server, Session};
+
+async fn published_mart(s: &Session, sql: &str) -> String {
+    let (_, storages) = s.get("/api/data-storages").await;
+    let storage = storages[0]["id"].as_str().unwrap();
+    let (_, created) = s
+        .post(
+            "/api/data-marts",
+            json!({"title": "stream", "storageId": storage}),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let (status, body) = s
+        .put(
+            &format!("/api/data-marts/{id}/definition"),
+            json!({"definitionType": "SQL", "definition": {"sqlQuery": sql}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s
+        .put(&format!("/api/data-marts/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    id
+}
+
+fn b64(v: Value) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+}
+
+async fn stream(s: &Session, path: &str) -> reqwest::Response {
+    client()
+        .get(format!("{}{path}", s.base))
+        .header("x-owox-authorization", format!("Bearer {}", s.token))
+        .header("x-owox-api-key-id", &s.key_id)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn streams_rows_with_output_controls() {
+    let server = Server::start(&[]);
+    let s = Session::new(&server, &server.create_key(&[])).await;
+    let sql = "SELECT i AS id, 'name ' || i AS \"full, name\", CAST(i AS DECIMAL(10,2)) / 4 AS amount, 9007199254740993 + i AS big, DATE '2024-01-01' + CAST(i AS INTEGER) AS day FROM range(10) t(i)";
+    let id = published_mart(&s, sql).await;
+
+    let r = stream(
+        &s,
+        &format!("/api/external/http-data/data-marts/{id}.ndjson"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/x-ndjson; charset=utf-8"
+    );
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert!(
+        r.headers().get("content-encoding").is_none(),
+        "NDJSON is never compressed"
+    );
+    let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    assert_eq!(run_id.len(), 36);
+    let text = r.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 10);
+    assert!(text.ends_with('\n'));
+    let first: Value = serde_json::from_str(lines[0]).unwrap();
+    let keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["id", "full, name", "amount", "big", "day"]);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\"big\":9007199254740993,")),
+        "exact beyond 2^53: {text}"
+    );
+    let run = wait_for_run(&server, &run_id).await;
+    assert_eq!(run.0, "SUCCESS");
+    let params: Value = serde_json::from_str(run.2.as_deref().unwrap()).unwrap();
+    assert_eq!(params["httpData"]["rowCount"], 10);
+    assert_eq!(params["httpData"]["bytesWritten"], text.len());
+
+    // Columns, filter, sort and limit.
+    let filter = b64(json!([{"column": "id", "operator": "gte", "value": 3}]));
+    let sort = b64(json!([{"column": "id", "direction": "desc"}]));
+    let path = format!("/api/external/http-data/data-marts/{id}.ndjson?column=id&column=full,%20name&filter={filter}&sort={sort}&limit=2");
+    let text = stream(&s, &path).await.text().await.unwrap();
+    assert_eq!(
+        text,
+        "{\"id\":9,\"full, name\":\"name 9\"}\n{\"id\":8,\"full, name\":\"name 8\"}\n"
+    );
+
+    // Aggregation labels.
+    let aggregation = b64(json!([{"column": "id", "function": "SUM"}]));
+    let text = stream(
+        &s,
+        &format!(
+            "/api/external/http-data/data-marts/{id}.ndjson?column=id&aggregation={aggregation}"
+        ),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let row: Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(row["id | SUM"], json!(45), "{text}");
+    assert_eq!(row["Row Count"], json!(10), "{text}");
+}
+
+#[tokio::test]
+async fn stream_errors_follow_the_reference() {
+    let server = Server::start(&[]);
+    let s = Session::new(&server, &server.create_key(&[])).await;
+    let id = published_mart(&s, "SELECT 1 AS a").await;
+
+    let r = stream(
+        &s,
+        &format!("/api/external/http-data/data-marts/{id}.ndjson?offset=1"),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let r = stream(
+        &s,
+        &format!("/api/external/http-data/data-marts/{id}.ndjson?column=nope"),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["message"], "Unknown column: nope");
+    let r = stream(
+        &s,
+        "/api/external/http-data/data-marts/does-not-exist.ndjson",
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let r = stream(&s, &format!("/api/external/http-data/data-marts/{id}")).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["message"],
+        format!("Cannot GET /api/external/http-data/data-marts/{id}")
+    );
+    let r = client()
+        .get(format!(
+            "{}/api/external/http-data/data-marts/{id}.ndjson",
+            s.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    let (_, storages) = s.get("/api/data-storages").await;
+    let (_, draft) = s
+        .post(
+            "/api/data-marts",
+            json!({"title": "draft", "storageId": storages[0]["id"]}),
+        )
+        .await;
+    let draft_id = draft["id"].as_str().unwrap();
+    let r = stream(
+        &s,
+        &format!("/api/external/http-data/data-marts/{draft_id}.NDJSON"),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["message"],
+        format!("Data Mart {draft_id} not found")
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_goes_away_does_not_hold_the_server() {
+    let server = Server::start(&[]);
+    let s = Session::new(&server, &server.create_key(&[])).await;
+    let id = published_mart(
+        &s,
+        "SELECT i, repeat('x', 100) AS pad FROM range(100000000) t(i)",
+    )
+    .await;
+    for _ in 0..3 {
+        let mut r = stream(
+            &s,
+            &format!("/api/external/http-data/data-marts/{id}.ndjson"),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+        let chunk = r.chunk().await.unwrap().unwrap();
+        assert!(!chunk.is_empty());
+        drop(r);
+        let run = wait_for_run(&server, &run_id).await;
+        assert_eq!(run.0, "FAILED");
+        assert_eq!(
+            run.1.as_deref(),
+            Some(r#"["Client disconnected before stream completion"]"#)
+        );
+    }
+    // The server still answers promptly after abandoning three 100M-row streams.
+    let (status, _) = s.get("/api/auth/context").await;
+    assert_eq!(status, 200);
+}
+
+/// The run record, once the server has written it (it is written when the stream ends).
+async fn wait_for_run(server: &Server, run_id: &str) -> (String, Option<String>, Option<String>) {
+    let store = server.store().await;
+    for _ in 0..100 {
+        if let Some(run) = store.get_run("0", run_id).await.unwrap() {
+            return run;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("run {run_id} was not recorded");
+}
