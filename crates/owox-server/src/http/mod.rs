@@ -14,6 +14,7 @@ pub mod http_data;
 pub mod metrics;
 mod ndjson;
 pub mod openapi;
+mod runs;
 pub mod storages;
 mod users;
 
@@ -40,6 +41,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(storages::router())
         .merge(data_marts::router())
         .merge(destinations::router())
+        .merge(runs::router())
 }
 
 /// The whole application.

@@ -61,7 +61,7 @@ pub enum DataMartChange<'a> {
 
 /// The visibility rule of the reference's access matrix, as SQL over `dm` (domain.md §1.1):
 /// `$2` admin, `$3` user id, `$4` editor-or-above.
-const VISIBLE: &str = "($2 OR dm.available_for_reporting OR ($4 AND dm.available_for_maintenance) OR EXISTS (SELECT 1 FROM data_mart_owner o WHERE o.data_mart_id = dm.id AND o.user_id = $3))";
+pub(super) const VISIBLE: &str = "($2 OR dm.available_for_reporting OR ($4 AND dm.available_for_maintenance) OR EXISTS (SELECT 1 FROM data_mart_owner o WHERE o.data_mart_id = dm.id AND o.user_id = $3))";
 /// `$5`: 0 any, 1 has owners, 2 no owners.
 const OWNER_FILTER: &str = "($5 = 0 OR ($5 = 1) = EXISTS (SELECT 1 FROM data_mart_owner o2 WHERE o2.data_mart_id = dm.id))";
 

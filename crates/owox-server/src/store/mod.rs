@@ -18,7 +18,7 @@ pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use data_marts::{DataMartChange, DataMartRow, OwnerPresence, Viewer};
 pub use members::MemberRow;
 pub use projects::ProjectRow;
-pub use runs::NewRun;
+pub use runs::{NewRun, RunRow};
 pub use storages::{NewStorage, StorageRow};
 
 use std::path::Path;

@@ -4,6 +4,27 @@ use chrono::{DateTime, Utc};
 
 use super::{now, on_pool, Store};
 
+/// A stored run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: String,
+    pub data_mart_id: String,
+    #[sqlx(rename = "type")]
+    pub run_kind: String,
+    pub run_type: String,
+    pub status: String,
+    pub report_id: Option<String>,
+    pub definition_run: Option<String>,
+    pub errors: Option<String>,
+    pub additional_params: Option<String>,
+    pub created_by_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+const RUN_COLUMNS: &str = "r.id, r.data_mart_id, r.type, r.run_type, r.status, r.report_id, r.definition_run, r.errors, r.additional_params, r.created_by_id, r.created_at, r.started_at, r.finished_at";
+
 /// A finished run, as written.
 #[derive(Debug, Clone)]
 pub struct NewRun<'a> {
@@ -64,4 +85,82 @@ impl Store {
             .await
         })?)
     }
+
+    /// A data mart's runs, newest first.
+    pub async fn list_runs(
+        &self,
+        project_id: &str,
+        data_mart_id: &str,
+        limit: u64,
+        offset: u64,
+    ) -> anyhow::Result<Vec<RunRow>> {
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as::<_, RunRow>(&format!(
+                "SELECT {RUN_COLUMNS} FROM data_mart_run r WHERE r.project_id = $1 AND r.data_mart_id = $2 ORDER BY r.created_at DESC, r.id LIMIT $3 OFFSET $4"
+            ))
+            .bind(project_id)
+            .bind(data_mart_id)
+            .bind(clamp(limit))
+            .bind(clamp(offset))
+            .fetch_all(pool)
+            .await
+        })?)
+    }
+
+    pub async fn get_run_row(
+        &self,
+        project_id: &str,
+        data_mart_id: &str,
+        id: &str,
+    ) -> anyhow::Result<Option<RunRow>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as::<_, RunRow>(&format!(
+                "SELECT {RUN_COLUMNS} FROM data_mart_run r WHERE r.project_id = $1 AND r.data_mart_id = $2 AND r.id = $3"
+            ))
+            .bind(project_id)
+            .bind(data_mart_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })?)
+    }
+
+    /// The project's runs on live data marts the viewer may see, newest first, with the data
+    /// mart's title.
+    pub async fn list_project_runs(
+        &self,
+        project_id: &str,
+        viewer: super::Viewer<'_>,
+        limit: u64,
+        offset: u64,
+    ) -> anyhow::Result<Vec<(RunRow, String)>> {
+        use owox_contract::auth::Role;
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let rows: Vec<RunWithTitle> = on_pool!(self, |pool| {
+            sqlx::query_as::<_, RunWithTitle>(&format!(
+                "SELECT {RUN_COLUMNS}, dm.title AS data_mart_title FROM data_mart_run r JOIN data_mart dm ON dm.id = r.data_mart_id AND dm.project_id = r.project_id WHERE r.project_id = $1 AND dm.deleted_at IS NULL AND {} ORDER BY r.created_at DESC, r.id LIMIT $5 OFFSET $6",
+                super::data_marts::VISIBLE
+            ))
+            .bind(project_id)
+            .bind(viewer.role == Role::Admin)
+            .bind(viewer.user_id)
+            .bind(viewer.role >= Role::Editor)
+            .bind(clamp(limit))
+            .bind(clamp(offset))
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.run, r.data_mart_title))
+            .collect())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RunWithTitle {
+    #[sqlx(flatten)]
+    run: RunRow,
+    data_mart_title: String,
 }

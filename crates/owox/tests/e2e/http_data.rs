@@ -92,6 +92,30 @@ async fn streams_rows_with_output_controls() {
     assert_eq!(params["httpData"]["rowCount"], 10);
     assert_eq!(params["httpData"]["bytesWritten"], text.len());
 
+    // The run history shows the stream.
+    let (status, list) = s.get(&format!("/api/data-marts/{id}/runs")).await;
+    assert_eq!(status, 200, "{list}");
+    let latest = &list["runs"][0];
+    assert_eq!(latest["id"], run_id.as_str());
+    assert_eq!(
+        (
+            latest["status"].as_str(),
+            latest["type"].as_str(),
+            latest["runType"].as_str()
+        ),
+        (Some("SUCCESS"), Some("HTTP_DATA"), Some("manual"))
+    );
+    assert_eq!(latest["additionalParams"]["httpData"]["format"], "ndjson");
+    assert_eq!(latest["totals"], Value::Null);
+    let (status, detail) = s.get(&format!("/api/data-marts/{id}/runs/{run_id}")).await;
+    assert_eq!((status, &detail["id"]), (200, &json!(run_id)));
+    assert!(detail.as_object().unwrap().contains_key("dataQuality"));
+    let (status, history) = s.get("/api/data-marts/runs?limit=5").await;
+    assert_eq!(status, 200);
+    assert_eq!(history["runs"][0]["dataMart"]["title"], "stream");
+    let (status, _) = s.get(&format!("/api/data-marts/{id}/runs/nope")).await;
+    assert_eq!(status, 404);
+
     // Columns, filter, sort and limit.
     let filter = b64(json!([{"column": "id", "operator": "gte", "value": 3}]));
     let sort = b64(json!([{"column": "id", "direction": "desc"}]));
