@@ -10,7 +10,7 @@ use owox_storage::{DuckDbAdmin, StorageError};
 
 use crate::admin::{self, CreateKeyRequest};
 use crate::error::ApiError;
-use crate::http::data_marts::publish_definition;
+use crate::http::definitions::publish_definition;
 use crate::state::AppState;
 use crate::store::{DEFAULT_ADMIN_USER_ID, DEFAULT_PROJECT_ID};
 

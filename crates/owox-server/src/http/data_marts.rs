@@ -1,21 +1,21 @@
 //! `/api/data-marts`: create, list, get, edit, publish, validate, delete (domain.md §1.3, §3).
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use owox_contract::resources::{DataMart, DataMartListItem, DataMartListPage, DataMartStorageRef};
-use owox_storage::{DefinitionRef, Storage};
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::access::{data_mart_actions, Actions};
 use crate::auth::{Auth, Caller, Editor, Viewer};
-use crate::engines::{storage_error, type_title};
+use crate::engines::type_title;
 use crate::error::ApiError;
 use crate::http::body::{JsonObject, Validator};
+use crate::http::definitions::{
+    check_statement, definition_ref, discover, parse_definition, save_schema, stored_definition,
+};
 use crate::http::storages::{storage_detail, visible_storage};
 use crate::http::users::{projection, projections};
 use crate::output_schema::{OutputSchema, DUCKDB_SCHEMA_TYPE};
@@ -24,8 +24,6 @@ use crate::store::{DataMartChange, DataMartRow, OwnerPresence, StorageRow, Viewe
 
 /// The fixed page size of the list (the reference's constant).
 pub const PAGE_SIZE: u64 = 1000;
-
-const DEFINITION_TYPES: &[&str] = &["SQL", "TABLE", "VIEW", "TABLE_PATTERN", "CONNECTOR"];
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -157,6 +155,20 @@ pub async fn full(
         contexts: vec![],
         data_last_updated: None,
     })
+}
+
+/// Saves one change and answers the updated data mart.
+async fn apply(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    change: DataMartChange<'_>,
+) -> Result<Json<DataMart>, ApiError> {
+    state
+        .store
+        .update_data_mart(&caller.project_id, id, change)
+        .await?;
+    reload(state, caller, id).await
 }
 
 async fn reload(state: &AppState, caller: &Caller, id: &str) -> Result<Json<DataMart>, ApiError> {
@@ -350,170 +362,6 @@ async fn delete_data_mart(
     Ok(StatusCode::OK)
 }
 
-/// Checks a `{definitionType, definition}` body and returns them.
-fn parse_definition(
-    body: &serde_json::Map<String, Value>,
-    storage_type: &str,
-) -> Result<(String, Value), ApiError> {
-    let definition_type = body.get("definitionType").and_then(Value::as_str);
-    let mut errors = Vec::new();
-    if !definition_type.is_some_and(|t| DEFINITION_TYPES.contains(&t)) {
-        errors.push(format!(
-            "definitionType must be one of the following values: {}",
-            DEFINITION_TYPES.join(", ")
-        ));
-    }
-    if !body.get("definition").is_some_and(Value::is_object) {
-        errors.push("definition must be an object".into());
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let definition_type = definition_type.unwrap_or_default().to_string();
-    let definition = body["definition"].clone();
-    let key = match definition_type.as_str() {
-        "SQL" => "sqlQuery",
-        "TABLE" | "VIEW" => "fullyQualifiedName",
-        other => {
-            return Err(ApiError::business(format!(
-                "Definition type {other} is not supported by {storage_type} storages"
-            )))
-        }
-    };
-    let only_key = definition.as_object().is_some_and(|o| o.len() == 1);
-    match definition.get(key).and_then(Value::as_str) {
-        Some(text) if !text.trim().is_empty() && only_key => Ok((definition_type, definition)),
-        _ => Err(ApiError::business(format!(
-            "Invalid {definition_type} definition: expected {{\"{key}\": non-empty string}}"
-        ))),
-    }
-}
-
-pub fn definition_ref<'a>(
-    definition_type: &str,
-    definition: &'a Value,
-) -> Option<DefinitionRef<'a>> {
-    match definition_type {
-        "SQL" => definition.get("sqlQuery")?.as_str().map(DefinitionRef::Sql),
-        "TABLE" => definition
-            .get("fullyQualifiedName")?
-            .as_str()
-            .map(DefinitionRef::Table),
-        "VIEW" => definition
-            .get("fullyQualifiedName")?
-            .as_str()
-            .map(DefinitionRef::View),
-        _ => None,
-    }
-}
-
-/// The stored definition of a row, as the storage sees it.
-pub fn stored_definition(row: &DataMartRow) -> Option<(String, Value)> {
-    Some((
-        row.definition_type.clone()?,
-        parse_json(row.definition.as_deref())?,
-    ))
-}
-
-/// Runs the engine's statement check on a definition (it binds, so it may block briefly).
-async fn check_statement(
-    engine: Arc<dyn Storage>,
-    definition_type: String,
-    definition: Value,
-) -> Result<(), owox_storage::StorageError> {
-    tokio::task::spawn_blocking(move || {
-        let def = definition_ref(&definition_type, &definition).ok_or_else(|| {
-            owox_storage::StorageError::InvalidDefinition("Unsupported definition".into())
-        })?;
-        engine.source_sql(def).map(|_| ())
-    })
-    .await
-    .map_err(|e| owox_storage::StorageError::Internal(e.to_string()))?
-}
-
-/// Discovers the live schema of a definition and merges it into the saved one.
-pub async fn discover(
-    engine: &Arc<dyn Storage>,
-    definition_type: &str,
-    definition: &Value,
-    saved: Option<&str>,
-) -> Result<OutputSchema, owox_storage::StorageError> {
-    let def = definition_ref(definition_type, definition).ok_or_else(|| {
-        owox_storage::StorageError::InvalidDefinition("Unsupported definition".into())
-    })?;
-    let live = engine.describe(def).await?;
-    let saved = saved
-        .and_then(|s| serde_json::from_str::<Value>(s).ok())
-        .and_then(|v| OutputSchema::parse(&v, DUCKDB_SCHEMA_TYPE).ok());
-    Ok(OutputSchema::merge(
-        saved.as_ref(),
-        &live,
-        DUCKDB_SCHEMA_TYPE,
-    ))
-}
-
-pub async fn save_schema(
-    state: &AppState,
-    project_id: &str,
-    id: &str,
-    schema: &OutputSchema,
-) -> Result<(), ApiError> {
-    let text = serde_json::to_string(schema).map_err(anyhow::Error::from)?;
-    state
-        .store
-        .update_data_mart(
-            project_id,
-            id,
-            DataMartChange::Schema {
-                schema: &text,
-                actualized: true,
-            },
-        )
-        .await?;
-    Ok(())
-}
-
-/// Sets a draft's description and definition, discovers its schema and publishes it, in one
-/// go (the demo generator's path; the API does the same in separate requests).
-pub async fn publish_definition(
-    state: &AppState,
-    row: &DataMartRow,
-    storage: &StorageRow,
-    description: Option<&str>,
-    definition_type: &str,
-    definition: &Value,
-) -> Result<(), ApiError> {
-    let (project, id) = (row.project_id.as_str(), row.id.as_str());
-    if description.is_some() {
-        state
-            .store
-            .update_data_mart(project, id, DataMartChange::Description(description))
-            .await?;
-    }
-    let text = definition.to_string();
-    state
-        .store
-        .update_data_mart(
-            project,
-            id,
-            DataMartChange::Definition {
-                definition_type,
-                definition: &text,
-            },
-        )
-        .await?;
-    let engine = state.engines.get(storage).await?;
-    let schema = discover(&engine, definition_type, definition, None)
-        .await
-        .map_err(|e| storage_error(e, &storage.storage_type))?;
-    save_schema(state, project, id, &schema).await?;
-    state
-        .store
-        .update_data_mart(project, id, DataMartChange::Published)
-        .await?;
-    Ok(())
-}
-
 /// Set the definition of a data mart
 #[utoipa::path(
     put,
@@ -599,15 +447,8 @@ async fn update_title(
     let mut v = Validator::new(body, &["title"]);
     let title = v.required_string("title", Some(255));
     v.finish()?;
-    state
-        .store
-        .update_data_mart(
-            &caller.project_id,
-            &id,
-            DataMartChange::Title(&title.unwrap_or_default()),
-        )
-        .await?;
-    reload(&state, &caller, &id).await
+    let title = title.unwrap_or_default();
+    apply(&state, &caller, &id, DataMartChange::Title(&title)).await
 }
 
 /// Set or clear the description of a data mart
@@ -636,15 +477,13 @@ async fn update_description(
         v.required_string("description", None)
     };
     v.finish()?;
-    state
-        .store
-        .update_data_mart(
-            &caller.project_id,
-            &id,
-            DataMartChange::Description(description.as_deref()),
-        )
-        .await?;
-    reload(&state, &caller, &id).await
+    apply(
+        &state,
+        &caller,
+        &id,
+        DataMartChange::Description(description.as_deref()),
+    )
+    .await
 }
 
 /// Replace the output schema metadata of a data mart
@@ -673,18 +512,11 @@ async fn update_schema(
     )
     .map_err(|e| ApiError::business(format!("Invalid schema: {e}")))?;
     let text = serde_json::to_string(&schema).map_err(anyhow::Error::from)?;
-    state
-        .store
-        .update_data_mart(
-            &caller.project_id,
-            &id,
-            DataMartChange::Schema {
-                schema: &text,
-                actualized: false,
-            },
-        )
-        .await?;
-    reload(&state, &caller, &id).await
+    let change = DataMartChange::Schema {
+        schema: &text,
+        actualized: false,
+    };
+    apply(&state, &caller, &id, change).await
 }
 
 /// Publish a data mart
@@ -720,11 +552,7 @@ async fn publish(
     .await
     .map_err(|e| ApiError::business(e.to_string()))?;
     save_schema(&state, &caller.project_id, &id, &schema).await?;
-    state
-        .store
-        .update_data_mart(&caller.project_id, &id, DataMartChange::Published)
-        .await?;
-    reload(&state, &caller, &id).await
+    apply(&state, &caller, &id, DataMartChange::Published).await
 }
 
 /// Validate the definition of a data mart against its storage

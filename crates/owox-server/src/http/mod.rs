@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod body;
 pub mod data_marts;
+pub mod definitions;
 mod destinations;
 mod health;
 pub mod http_data;
