@@ -70,7 +70,13 @@ pub fn app(state: AppState) -> Router {
         .layer(compression)
         .layer(middleware::from_fn(api_cache_headers))
         .layer(middleware::from_fn(metrics::track))
-        .layer(TraceLayer::new_for_http().make_span_with(make_span))
+        // 5xx are logged once, with their cause, by `render_envelopes`; a 503 from
+        // `/health/ready` during start-up is not a failure worth an ERROR line.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(make_span)
+                .on_failure(()),
+        )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::from_fn(render_envelopes))

@@ -136,3 +136,126 @@ fn status_reports_bad_keys_with_exit_1() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout_json(&out)["error"]["name"], "OWOXConfigError");
 }
+
+#[tokio::test]
+async fn data_marts_stream_with_flags_and_errors() {
+    let server = Server::start(&[]);
+    let key = server.create_key(&[]);
+    let session = Session::new(&server, &key).await;
+    let (_, storages) = session.get("/api/data-storages").await;
+    let (_, mart) = session
+        .post(
+            "/api/data-marts",
+            json!({"title": "m", "storageId": storages[0]["id"]}),
+        )
+        .await;
+    let id = mart["id"].as_str().unwrap().to_string();
+    let sql = "SELECT i AS id, 'n' || i AS name, i % 3 AS grp FROM range(20) t(i)";
+    let (status, _) = session
+        .put(
+            &format!("/api/data-marts/{id}/definition"),
+            json!({"definitionType": "SQL", "definition": {"sqlQuery": sql}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        session
+            .put(&format!("/api/data-marts/{id}/publish"), json!({}))
+            .await
+            .0,
+        200
+    );
+
+    let out = ctl(
+        &key.api_key,
+        &[
+            "data-marts",
+            "stream",
+            &id,
+            "--column",
+            "id",
+            "--column",
+            "name",
+            "--filter",
+            r#"[{"column":"id","operator":"lt","value":5}]"#,
+            "--sort",
+            r#"[{"column":"id","direction":"desc"}]"#,
+            "--limit",
+            "3",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"id\":4,\"name\":\"n4\"}\n{\"id\":3,\"name\":\"n3\"}\n{\"id\":2,\"name\":\"n2\"}\n"
+    );
+    let out = ctl(
+        &key.api_key,
+        &[
+            "data-marts",
+            "stream",
+            &id,
+            "--column",
+            "grp",
+            "--column",
+            "id",
+            "--aggregation",
+            r#"[{"column":"id","function":"SUM"}]"#,
+            "--sort",
+            r#"[{"column":"grp","direction":"asc"}]"#,
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first, json!({"grp": 0, "id | SUM": 63, "Row Count": 7}));
+
+    // Errors: unknown data mart, bad filter JSON, unknown column.
+    let out = ctl(&key.api_key, &["data-marts", "stream", "does-not-exist"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["status"], 404, "{err}");
+    let out = ctl(
+        &key.api_key,
+        &["data-marts", "stream", &id, "--filter", "[not json"],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--filter"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = ctl(
+        &key.api_key,
+        &["data-marts", "stream", &id, "--column", "nope"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["status"], 400, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Unknown column: nope"),
+        "{err}"
+    );
+    // No key at all.
+    let out = ctl("", &["storages", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(
+        err["error"]["message"],
+        "OWOX_API_KEY is required and must start with owox_key_"
+    );
+}
