@@ -173,6 +173,8 @@ async fn conformance(store: &Store) {
         .unwrap()
         .is_none());
 
+    storages_data_marts_and_runs(store).await;
+
     // Settings: the first value written wins.
     assert_eq!(
         store.setting_or_insert("k", "first").await.unwrap(),
@@ -182,6 +184,176 @@ async fn conformance(store: &Store) {
         store.setting_or_insert("k", "second").await.unwrap(),
         "first"
     );
+}
+
+async fn storages_data_marts_and_runs(store: &Store) {
+    use owox_server::store::{DataMartChange, NewRun, NewStorage, OwnerPresence, Viewer};
+    let p = DEFAULT_PROJECT_ID;
+    let default = NewStorage {
+        project_id: p,
+        storage_type: "DUCKDB",
+        title: None,
+        config: Some(r#"{"databasePath":"duckdb/owox.duckdb"}"#),
+        created_by_id: Some("0"),
+        is_default: true,
+    };
+    let storage = store.insert_storage(&default).await.unwrap().unwrap();
+    assert!(
+        store.insert_storage(&default).await.unwrap().is_none(),
+        "one default per project"
+    );
+    assert_eq!(
+        store.default_storage(p).await.unwrap().unwrap().id,
+        storage.id
+    );
+    assert_eq!(store.storage_owners(&storage.id).await.unwrap(), ["0"]);
+    store
+        .update_storage(p, &storage.id, Some("Mine"), Some("{}"))
+        .await
+        .unwrap();
+    let updated = store.get_storage(p, &storage.id).await.unwrap().unwrap();
+    assert_eq!(
+        (updated.title.as_deref(), updated.config.as_deref()),
+        (Some("Mine"), Some("{}"))
+    );
+    assert_eq!(store.list_storages(p).await.unwrap().len(), 1);
+
+    // Visibility: admin all; a viewer only what is shared for reporting or owned.
+    let shared = store
+        .insert_data_mart(p, "shared", &storage.id, "0")
+        .await
+        .unwrap();
+    let private = store
+        .insert_data_mart(p, "private", &storage.id, "0")
+        .await
+        .unwrap();
+    store
+        .update_data_mart(p, &shared.id, DataMartChange::Published)
+        .await
+        .unwrap();
+    store
+        .update_data_mart(p, &shared.id, DataMartChange::Title("shared ✓"))
+        .await
+        .unwrap();
+    store
+        .update_data_mart(p, &shared.id, DataMartChange::Description(Some("d")))
+        .await
+        .unwrap();
+    store
+        .update_data_mart(
+            p,
+            &shared.id,
+            DataMartChange::Definition {
+                definition_type: "SQL",
+                definition: r#"{"sqlQuery":"SELECT 1"}"#,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .update_data_mart(
+            p,
+            &shared.id,
+            DataMartChange::Schema {
+                schema: "{}",
+                actualized: true,
+            },
+        )
+        .await
+        .unwrap();
+    let row = store.get_data_mart(p, &shared.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            row.status.as_str(),
+            row.title.as_str(),
+            row.description.as_deref()
+        ),
+        ("PUBLISHED", "shared ✓", Some("d"))
+    );
+    assert_eq!(row.definition_type.as_deref(), Some("SQL"));
+    assert!(row.schema_actualized_at.is_some());
+    assert_eq!(
+        store.storage_data_mart_counts(&storage.id).await.unwrap(),
+        (1, 1)
+    );
+    let admin = Viewer {
+        role: Role::Admin,
+        user_id: "0",
+    };
+    let (rows, total) = store
+        .list_data_marts(p, admin, OwnerPresence::Any, 0, 1)
+        .await
+        .unwrap();
+    assert_eq!((rows.len(), total), (1, 2), "page of one, total two");
+    assert_eq!(rows[0].id, private.id, "newest first");
+    let (_, none) = store
+        .list_data_marts(p, admin, OwnerPresence::NoOwners, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+    assert_eq!(
+        store.data_mart_owners(&shared.id).await.unwrap(),
+        [("0".to_string(), "technical".to_string())]
+    );
+    store.delete_data_mart(p, &private.id).await.unwrap();
+    assert!(store.get_data_mart(p, &private.id).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .data_marts_on_storage(&storage.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Runs.
+    let mart_id = shared.id.clone();
+    let run = |id: &'static str, status: &'static str| NewRun {
+        id,
+        project_id: p,
+        data_mart_id: &mart_id,
+        run_type: "HTTP_DATA",
+        status,
+        definition_run: Some("{}"),
+        errors: None,
+        additional_params: Some(r#"{"httpData":{"format":"ndjson"}}"#),
+        created_by_id: "0",
+        started_at: Utc::now(),
+    };
+    store
+        .insert_run(&run("11111111-1111-4111-8111-111111111111", "SUCCESS"))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    store
+        .insert_run(&run("22222222-2222-4222-8222-222222222222", "FAILED"))
+        .await
+        .unwrap();
+    let runs = store.list_runs(p, &shared.id, 10, 0).await.unwrap();
+    assert_eq!(
+        runs.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
+        ["FAILED", "SUCCESS"]
+    );
+    assert!(store
+        .get_run_row(p, &shared.id, "11111111-1111-4111-8111-111111111111")
+        .await
+        .unwrap()
+        .is_some());
+    let viewer = Viewer {
+        role: Role::Viewer,
+        user_id: "nobody",
+    };
+    let history = store.list_project_runs(p, viewer, 10, 0).await.unwrap();
+    assert_eq!(
+        history.len(),
+        2,
+        "shared for reporting: visible to a viewer"
+    );
+    assert_eq!(history[0].1, "shared ✓");
+
+    store.delete_storage(p, &storage.id).await.unwrap();
+    assert!(store.get_storage(p, &storage.id).await.unwrap().is_none());
+    assert!(store.default_storage(p).await.unwrap().is_none());
 }
 
 #[tokio::test]
