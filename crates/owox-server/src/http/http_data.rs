@@ -113,7 +113,12 @@ struct RunRecorder {
 
 impl RunRecorder {
     fn finish(self, error: Option<String>, extra: Value) {
-        tokio::spawn(async move {
+        // Called from `Drop` too: without a runtime (process teardown) the record is skipped.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(run_id = %self.id, "run not recorded: the runtime is shutting down");
+            return;
+        };
+        runtime.spawn(async move {
             let mut http_data = self.http_data.clone();
             if let (Some(target), Some(extra)) = (http_data.as_object_mut(), extra.as_object()) {
                 target.extend(extra.clone());

@@ -223,6 +223,8 @@ async fn storages_data_marts_and_runs(store: &Store) {
         .insert_data_mart(p, "shared", &storage.id, "0")
         .await
         .unwrap();
+    // Creation times are kept to the millisecond; ties are ordered by id.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let private = store
         .insert_data_mart(p, "private", &storage.id, "0")
         .await

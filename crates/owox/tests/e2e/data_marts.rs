@@ -378,7 +378,21 @@ async fn the_list_pages_by_1000() {
     let (_, second) = s.get("/api/data-marts?offset=1000").await;
     assert_eq!(second["items"].as_array().unwrap().len(), 1);
     assert_eq!(second["nextOffset"], Value::Null);
-    assert_eq!(second["items"][0]["title"], "m0", "newest first");
+    // Newest first (ties within a millisecond by id), every data mart exactly once.
+    let all: Vec<&Value> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["items"].as_array().unwrap())
+        .collect();
+    let created: Vec<&str> = all
+        .iter()
+        .map(|m| m["createdAt"].as_str().unwrap())
+        .collect();
+    assert!(created.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let titles: std::collections::HashSet<&str> =
+        all.iter().map(|m| m["title"].as_str().unwrap()).collect();
+    assert_eq!(titles.len(), 1001);
     let (status, _) = s.get("/api/data-marts?offset=-1").await;
     assert_eq!(status, 400);
     let (_, none) = s.get("/api/data-marts?ownerFilter=no_owners").await;

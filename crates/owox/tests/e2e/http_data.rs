@@ -240,7 +240,7 @@ async fn a_client_that_goes_away_does_not_hold_the_server() {
 /// The run record, once the server has written it (it is written when the stream ends).
 async fn wait_for_run(server: &Server, run_id: &str) -> (String, Option<String>, Option<String>) {
     let store = server.store().await;
-    for _ in 0..100 {
+    for _ in 0..400 {
         if let Some(run) = store.get_run("0", run_id).await.unwrap() {
             return run;
         }
