@@ -21,6 +21,9 @@ pub struct AppState {
     pub engines: Arc<Engines>,
     /// False until start-up work (migrations, default project, demo data) is done.
     pub ready: Arc<AtomicBool>,
+    /// Streams running on this instance, by run id, so a cancel request can interrupt them.
+    pub running:
+        Arc<std::sync::Mutex<std::collections::HashMap<String, owox_storage::CancelHandle>>>,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             hasher: KeyHasher::new(cores),
             ready: Arc::new(AtomicBool::new(false)),
+            running: Arc::default(),
         })
     }
 

@@ -20,7 +20,7 @@ use async_trait::async_trait;
 pub use cell::Cell;
 pub use duckdb_driver::{DuckDbAdmin, DuckDbConfig, DuckDbStorage, DuckType};
 pub use ident::{parse_qualified_name, quote_ident, quote_qualified_name};
-pub use stream::{RowBatch, RowStream};
+pub use stream::{CancelHandle, RowBatch, RowStream};
 
 /// A data mart definition as the storage sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

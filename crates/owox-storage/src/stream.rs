@@ -51,6 +51,28 @@ impl RowStream {
     pub fn cancel(&self) {
         self.canceller.cancel();
     }
+
+    /// A handle that interrupts this query from elsewhere (e.g. a cancel request), while the
+    /// stream itself is being consumed.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle(self.canceller.clone())
+    }
+}
+
+/// Interrupts one running query; cloneable, idempotent, harmless after the query ended.
+#[derive(Clone)]
+pub struct CancelHandle(Arc<dyn Canceller>);
+
+impl CancelHandle {
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+}
+
+impl std::fmt::Debug for CancelHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CancelHandle")
+    }
 }
 
 impl std::fmt::Debug for RowStream {

@@ -112,10 +112,36 @@ struct RunRecorder {
 }
 
 impl RunRecorder {
+    /// Writes the run as RUNNING.
+    async fn start(&self) -> Result<(), ApiError> {
+        let params = json!({ "httpData": self.http_data }).to_string();
+        self.state
+            .store
+            .start_run(&NewRun {
+                id: &self.id,
+                project_id: &self.project_id,
+                data_mart_id: &self.data_mart_id,
+                run_type: "HTTP_DATA",
+                status: "RUNNING",
+                definition_run: Some(&self.definition_run),
+                errors: None,
+                additional_params: Some(&params),
+                created_by_id: &self.user_id,
+                started_at: self.started_at,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Ends the run: SUCCESS without an error, FAILED with one (unless it was cancelled
+    /// meanwhile, which already ended it).
     fn finish(self, error: Option<String>, extra: Value) {
+        if let Ok(mut running) = self.state.running.lock() {
+            running.remove(&self.id);
+        }
         // Called from `Drop` too: without a runtime (process teardown) the record is skipped.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            tracing::warn!(run_id = %self.id, "run not recorded: the runtime is shutting down");
+            tracing::warn!(run_id = %self.id, "run not finished: the runtime is shutting down");
             return;
         };
         runtime.spawn(async move {
@@ -123,29 +149,29 @@ impl RunRecorder {
             if let (Some(target), Some(extra)) = (http_data.as_object_mut(), extra.as_object()) {
                 target.extend(extra.clone());
             }
+            let status = if error.is_some() { "FAILED" } else { "SUCCESS" };
             let errors = error.map(|e| json!([e]).to_string());
             let params = json!({ "httpData": http_data }).to_string();
-            let run = NewRun {
-                id: &self.id,
-                project_id: &self.project_id,
-                data_mart_id: &self.data_mart_id,
-                run_type: "HTTP_DATA",
-                status: if errors.is_some() {
-                    "FAILED"
-                } else {
-                    "SUCCESS"
-                },
-                definition_run: Some(&self.definition_run),
-                errors: errors.as_deref(),
-                additional_params: Some(&params),
-                created_by_id: &self.user_id,
-                started_at: self.started_at,
-            };
-            if let Err(e) = self.state.store.insert_run(&run).await {
-                tracing::error!(run_id = %self.id, error = %e, "could not record the run");
+            match self
+                .state
+                .store
+                .finish_run(
+                    &self.project_id,
+                    &self.id,
+                    status,
+                    errors.as_deref(),
+                    Some(&params),
+                )
+                .await
+            {
+                Ok(true) => {
+                    metrics::counter!("http_data_streams_total", "status" => status).increment(1)
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(run_id = %self.id, error = %e, "could not finish the run")
+                }
             }
-            metrics::counter!("http_data_streams_total", "status" => run.status.to_string())
-                .increment(1);
         });
     }
 
@@ -242,7 +268,7 @@ async fn stream_data_mart(
     let resolved = owox_query::resolve_columns(&fields, &query).map_err(query_error)?;
 
     // From here on every failure records a FAILED run.
-    let recorder = RunRecorder {
+    let mut recorder = RunRecorder {
         state: state.clone(),
         id: run_id.clone(),
         project_id: caller.project_id.clone(),
@@ -253,6 +279,7 @@ async fn stream_data_mart(
             .to_string(),
         http_data: json!({ "format": "ndjson", "columns": resolved.selected }),
     };
+    recorder.start().await?;
     let validated = match owox_query::validate(&fields, &query, &resolved) {
         Ok(v) => v,
         Err(e) => return Err(recorder.failed(query_error(e))),
@@ -292,16 +319,22 @@ async fn stream_data_mart(
         Ok(c) => c,
         Err(e) => return Err(recorder.failed(query_error(QueryError::Compile(e)))),
     };
+    // The executed SQL (values stay bound parameters: nothing user-given is spliced into it).
+    recorder.http_data["executionSqlQuery"] = json!(compiled.statement.sql);
     let mut rows = match engine.query(compiled.statement).await {
         Ok(rows) => rows,
         Err(e) => return Err(recorder.failed(storage_error(e, &loaded.storage.storage_type))),
     };
+    if let Ok(mut running) = state.running.lock() {
+        running.insert(run_id.clone(), rows.cancel_handle());
+    }
     // The status goes out only after the first batch, so its errors are still proper answers.
     let first = match futures::StreamExt::next(&mut rows).await {
         Some(Ok(batch)) => Some(batch),
         Some(Err(e)) => return Err(recorder.failed(storage_error(e, &loaded.storage.storage_type))),
         None => None,
     };
+    metrics::gauge!("http_data_active_streams").increment(1.0);
     let body = NdjsonBody {
         rows,
         keys: compiled.columns,
@@ -380,6 +413,9 @@ impl Stream for NdjsonBody {
 
 impl Drop for NdjsonBody {
     fn drop(&mut self) {
+        metrics::gauge!("http_data_active_streams").decrement(1.0);
+        metrics::counter!("http_data_rows_total").increment(self.row_count);
+        metrics::counter!("http_data_bytes_total").increment(self.bytes);
         if let Some(recorder) = self.recorder.take() {
             recorder.finish(
                 Some("Client disconnected before stream completion".into()),

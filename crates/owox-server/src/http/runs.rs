@@ -10,7 +10,7 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Auth, Viewer};
+use crate::auth::{Auth, Editor, Viewer};
 use crate::error::ApiError;
 use crate::http::data_marts::load;
 use crate::http::users::projection;
@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(project_runs))
         .routes(routes!(data_mart_runs))
         .routes(routes!(data_mart_run))
+        .routes(routes!(cancel_run))
 }
 
 /// `limit` and `offset` as the reference reads them: floored numbers; a missing, invalid or
@@ -178,6 +179,71 @@ async fn data_mart_run(
         run: to_wire(&state.store, &caller.project_id, row).await?,
         data_quality: None,
     }))
+}
+
+/// Cancel a running run
+#[utoipa::path(
+    post,
+    path = "/api/data-marts/{id}/runs/{runId}/cancel",
+    operation_id = "DataMartController_cancelRun",
+    tag = "DataMarts",
+    params(("id" = String, Path), ("runId" = String, Path)),
+    security(("X-OWOX-Authorization" = ["editor"])),
+    responses(
+        (status = 204, description = "Cancelled: the stream's query is interrupted and the run ends CANCELLED"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "The run has already ended"),
+    )
+)]
+async fn cancel_run(
+    State(state): State<AppState>,
+    caller: Auth<Editor>,
+    Path((id, run_id)): Path<(String, String)>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let loaded = load(&state, &caller, &id).await?;
+    let row = state
+        .store
+        .get_run_row(&caller.project_id, &loaded.row.id, &run_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Data Mart Run with id {run_id} not found")))?;
+    if row.status != "RUNNING" {
+        return Err(ApiError::Http {
+            status: axum::http::StatusCode::CONFLICT,
+            message: format!(
+                "Data Mart Run {run_id} has already finished with status {}",
+                row.status
+            ),
+            details: None,
+        });
+    }
+    let errors = serde_json::json!(["Cancelled by user"]).to_string();
+    let ended = state
+        .store
+        .finish_run(
+            &caller.project_id,
+            &run_id,
+            "CANCELLED",
+            Some(&errors),
+            None,
+        )
+        .await?;
+    // Interrupt the query if it runs here (the body then ends truncated).
+    let handle = state
+        .running
+        .lock()
+        .ok()
+        .and_then(|mut r| r.remove(&run_id));
+    if let Some(handle) = handle {
+        handle.cancel();
+    }
+    if !ended {
+        return Err(ApiError::Http {
+            status: axum::http::StatusCode::CONFLICT,
+            message: format!("Data Mart Run {run_id} has already finished"),
+            details: None,
+        });
+    }
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]

@@ -45,6 +45,56 @@ pub struct NewRun<'a> {
 }
 
 impl Store {
+    /// Writes a run in its RUNNING state (no `finished_at`).
+    pub async fn start_run(&self, run: &NewRun<'_>) -> anyhow::Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO data_mart_run (id, project_id, data_mart_id, type, run_type, status, definition_run, errors, additional_params, created_by_id, created_at, started_at) VALUES ($1, $2, $3, $4, 'manual', $5, $6, $7, $8, $9, $10, $10)",
+            )
+            .bind(run.id)
+            .bind(run.project_id)
+            .bind(run.data_mart_id)
+            .bind(run.run_type)
+            .bind(run.status)
+            .bind(run.definition_run)
+            .bind(run.errors)
+            .bind(run.additional_params)
+            .bind(run.created_by_id)
+            .bind(run.started_at)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Ends a RUNNING run; false when it had already ended (e.g. cancelled meanwhile).
+    pub async fn finish_run(
+        &self,
+        project_id: &str,
+        id: &str,
+        status: &str,
+        errors: Option<&str>,
+        additional_params: Option<&str>,
+    ) -> anyhow::Result<bool> {
+        let finished = now();
+        let n = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE data_mart_run SET status = $3, errors = $4, additional_params = COALESCE($5, additional_params), finished_at = $6 WHERE project_id = $1 AND id = $2 AND status = 'RUNNING'",
+            )
+            .bind(project_id)
+            .bind(id)
+            .bind(status)
+            .bind(errors)
+            .bind(additional_params)
+            .bind(finished)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
+    }
+
     pub async fn insert_run(&self, run: &NewRun<'_>) -> anyhow::Result<()> {
         let finished = now();
         on_pool!(self, |pool| {

@@ -90,6 +90,10 @@ async fn streams_rows_with_output_controls() {
     assert_eq!(run.0, "SUCCESS");
     let params: Value = serde_json::from_str(run.2.as_deref().unwrap()).unwrap();
     assert_eq!(params["httpData"]["rowCount"], 10);
+    assert!(params["httpData"]["executionSqlQuery"]
+        .as_str()
+        .unwrap()
+        .contains("SELECT"));
     assert_eq!(params["httpData"]["bytesWritten"], text.len());
 
     // The run history shows the stream.
@@ -237,14 +241,76 @@ async fn a_client_that_goes_away_does_not_hold_the_server() {
     assert_eq!(status, 200);
 }
 
-/// The run record, once the server has written it (it is written when the stream ends).
+/// The run record once the stream has ended it (it is RUNNING until then).
 async fn wait_for_run(server: &Server, run_id: &str) -> (String, Option<String>, Option<String>) {
     let store = server.store().await;
     for _ in 0..400 {
         if let Some(run) = store.get_run("0", run_id).await.unwrap() {
-            return run;
+            if run.0 != "RUNNING" {
+                return run;
+            }
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("run {run_id} was not recorded");
+}
+
+#[tokio::test]
+async fn a_running_stream_can_be_cancelled() {
+    let server = Server::start(&[]);
+    let s = Session::new(&server, &server.create_key(&[])).await;
+    let id = published_mart(
+        &s,
+        "SELECT i, repeat('x', 100) AS pad FROM range(100000000) t(i)",
+    )
+    .await;
+    let mut r = stream(
+        &s,
+        &format!("/api/external/http-data/data-marts/{id}.ndjson"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    assert!(!r.chunk().await.unwrap().unwrap().is_empty());
+    let (status, run) = s.get(&format!("/api/data-marts/{id}/runs/{run_id}")).await;
+    assert_eq!(
+        (status, run["status"].as_str()),
+        (200, Some("RUNNING")),
+        "{run}"
+    );
+
+    let (status, body) = s
+        .post(
+            &format!("/api/data-marts/{id}/runs/{run_id}/cancel"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    // The body ends without a clean end.
+    let mut truncated = false;
+    for _ in 0..100_000 {
+        match r.chunk().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(_) => {
+                truncated = true;
+                break;
+            }
+        }
+    }
+    assert!(truncated, "a cancelled stream must not end cleanly");
+    let (_, run) = s.get(&format!("/api/data-marts/{id}/runs/{run_id}")).await;
+    assert_eq!(run["status"], "CANCELLED");
+    assert_eq!(run["errors"], json!(["Cancelled by user"]));
+    let (status, _) = s
+        .post(
+            &format!("/api/data-marts/{id}/runs/{run_id}/cancel"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let (status, _) = s
+        .post(&format!("/api/data-marts/{id}/runs/nope/cancel"), json!({}))
+        .await;
+    assert_eq!(status, 404);
 }
