@@ -259,3 +259,126 @@ async fn data_marts_stream_with_flags_and_errors() {
         "OWOX_API_KEY is required and must start with owox_key_"
     );
 }
+
+#[tokio::test]
+async fn runs_date_buckets_and_columns_through_the_cli() {
+    let server = Server::start(&[]);
+    let key = server.create_key(&[]);
+    let session = Session::new(&server, &key).await;
+    let (_, storages) = session.get("/api/data-storages").await;
+    let (_, mart) = session
+        .post(
+            "/api/data-marts",
+            json!({"title": "days", "storageId": storages[0]["id"]}),
+        )
+        .await;
+    let id = mart["id"].as_str().unwrap().to_string();
+    let sql = "SELECT DATE '2024-01-30' + CAST(i AS INTEGER) AS day, i AS n FROM range(5) t(i)";
+    let (status, _) = session
+        .put(
+            &format!("/api/data-marts/{id}/definition"),
+            json!({"definitionType": "SQL", "definition": {"sqlQuery": sql}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        session
+            .put(&format!("/api/data-marts/{id}/publish"), json!({}))
+            .await
+            .0,
+        200
+    );
+
+    let out = ctl(
+        &key.api_key,
+        &[
+            "data-marts",
+            "stream",
+            &id,
+            "--columns",
+            "*",
+            "--limit",
+            "2",
+            "--sort",
+            r#"[{"column":"n","direction":"asc"}]"#,
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"day\":\"2024-01-30\",\"n\":0}\n{\"day\":\"2024-01-31\",\"n\":1}\n"
+    );
+    let out = ctl(
+        &key.api_key,
+        &[
+            "data-marts",
+            "stream",
+            &id,
+            "--column",
+            "day",
+            "--column",
+            "n",
+            "--date-bucket",
+            r#"[{"column":"day","unit":"MONTH"}]"#,
+            "--aggregation",
+            r#"[{"column":"n","function":"SUM"}]"#,
+            "--sort",
+            r#"[{"column":"day","direction":"asc"}]"#,
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            json!({"day": "2024-01-01", "n | SUM": 1, "Row Count": 2}),
+            json!({"day": "2024-02-01", "n | SUM": 9, "Row Count": 3})
+        ]
+    );
+
+    // The streams are in the run history, through the CLI too.
+    let out = ctl(&key.api_key, &["runs", "list", "--data-mart", &id]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = stdout_json(&out);
+    let runs = runs.as_array().unwrap_or_else(|| panic!("{runs}"));
+    assert_eq!(runs.len(), 2);
+    assert!(
+        runs.iter()
+            .all(|r| r["type"] == "HTTP_DATA" && r["status"] == "SUCCESS"),
+        "{runs:?}"
+    );
+    let out = ctl(&key.api_key, &["runs", "list"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run_id = runs[0]["id"].as_str().unwrap();
+    let out = ctl(&key.api_key, &["runs", "cancel", &id, run_id]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a finished run cannot be cancelled"
+    );
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["status"], 409, "{err}");
+}
