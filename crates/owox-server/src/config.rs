@@ -111,6 +111,8 @@ pub struct Config {
     pub duckdb_threads: usize,
     /// The zone in which HTTP Data's relative dates ("today") are taken.
     pub time_zone: chrono_tz::Tz,
+    /// Longest an HTTP Data query may run, from its start to its last row; `None` = no limit.
+    pub query_timeout: Option<Duration>,
 }
 
 impl Config {
@@ -203,6 +205,10 @@ impl Config {
                     )))
                 }
                 None => "1GB".into(),
+            },
+            query_timeout: match u64_setting(src, "QUERY_TIMEOUT_SECONDS", 1800, 0..=604_800)? {
+                0 => None,
+                secs => Some(Duration::from_secs(secs)),
             },
             time_zone: match src.env("OWOX_TIME_ZONE") {
                 None => chrono_tz::Tz::UTC,

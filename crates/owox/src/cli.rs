@@ -79,7 +79,11 @@ const SERVE_SETTINGS: &str = "Environment settings:
   ACCESS_TOKEN_TTL_SECONDS access-token lifetime (default 900)
   EXCHANGE_FAILURE_LIMIT   failed key exchanges per minute per key id and per client (default 10; 0 = off)
   TRUSTED_PROXY_HEADER     header naming the client address behind a proxy (e.g. x-forwarded-for)
-  SHUTDOWN_GRACE_SECONDS   time running requests get after SIGINT/SIGTERM (default 30)";
+  SHUTDOWN_GRACE_SECONDS   time running requests get after SIGINT/SIGTERM (default 30)
+  QUERY_TIMEOUT_SECONDS    longest an HTTP Data query may run (default 1800; 0 = no limit)
+  OWOX_TIME_ZONE           zone of HTTP Data's relative dates (default UTC)
+  DUCKDB_MEMORY_LIMIT      memory limit of each embedded DuckDB storage (default 1GB)
+  DUCKDB_THREADS           DuckDB worker threads (default: cores, at most 4)";
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {

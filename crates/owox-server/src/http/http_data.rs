@@ -8,7 +8,9 @@
 //! with backpressure (hyper polls the body only when the socket takes more; the storage channel
 //! holds two batches), and a client that goes away drops the body, which interrupts the query.
 
+use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
@@ -19,8 +21,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use futures::Stream;
-use owox_query::{BodyKind, CompileContext, DuckDb, QueryError, Source};
-use owox_storage::{RowBatch, RowStream, StorageError};
+use owox_query::{BodyKind, CompileContext, DuckDb, QueryError, Source, TotalsQuery};
+use owox_storage::{RowBatch, RowStream, Storage, StorageError};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
@@ -329,7 +331,26 @@ async fn stream_data_mart(
         running.insert(run_id.clone(), rows.cancel_handle());
     }
     // The status goes out only after the first batch, so its errors are still proper answers.
-    let first = match futures::StreamExt::next(&mut rows).await {
+    let deadline = state
+        .config
+        .query_timeout
+        .map(|t| Box::pin(tokio::time::sleep(t)));
+    let first_batch = futures::StreamExt::next(&mut rows);
+    let first = match state.config.query_timeout {
+        Some(t) => match tokio::time::timeout(t, first_batch).await {
+            Ok(first) => first,
+            Err(_) => {
+                rows.cancel();
+                let message = timeout_message(t);
+                return Err(recorder.failed(storage_error(
+                    StorageError::Provider { message },
+                    &loaded.storage.storage_type,
+                )));
+            }
+        },
+        None => first_batch.await,
+    };
+    let first = match first {
         Some(Ok(batch)) => Some(batch),
         Some(Err(e)) => return Err(recorder.failed(storage_error(e, &loaded.storage.storage_type))),
         None => None,
@@ -337,6 +358,9 @@ async fn stream_data_mart(
     metrics::gauge!("http_data_active_streams").increment(1.0);
     let body = NdjsonBody {
         rows,
+        deadline,
+        timeout: state.config.query_timeout,
+        totals: compiled.totals.map(|t| (engine.clone(), t)),
         keys: compiled.columns,
         first,
         recorder: Some(recorder),
@@ -362,6 +386,11 @@ async fn stream_data_mart(
 /// or as FAILED when the client goes away (the body is dropped before its end).
 struct NdjsonBody {
     rows: RowStream,
+    /// When the query timeout runs out (`QUERY_TIMEOUT_SECONDS`).
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    timeout: Option<std::time::Duration>,
+    /// The totals query (§11.9) and the engine to run it on, after the last row.
+    totals: Option<(Arc<dyn Storage>, TotalsQuery)>,
     keys: Vec<String>,
     first: Option<RowBatch>,
     recorder: Option<RunRecorder>,
@@ -388,6 +417,17 @@ impl Stream for NdjsonBody {
         if let Some(first) = self.first.take() {
             return Poll::Ready(Some(Ok(self.encode(&first))));
         }
+        if let Some(deadline) = self.deadline.as_mut() {
+            if deadline.as_mut().poll(cx).is_ready() {
+                self.deadline = None;
+                self.rows.cancel();
+                let message = timeout_message(self.timeout.unwrap_or_default());
+                if let Some(recorder) = self.recorder.take() {
+                    recorder.finish(Some(message.clone()), json!({ "completed": false }));
+                }
+                return Poll::Ready(Some(Err(std::io::Error::other(message))));
+            }
+        }
         match Pin::new(&mut self.rows).poll_next(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(Ok(batch))) => Poll::Ready(Some(Ok(self.encode(&batch)))),
@@ -398,17 +438,53 @@ impl Stream for NdjsonBody {
                 Poll::Ready(Some(Err(std::io::Error::other(e.to_string()))))
             }
             Poll::Ready(None) => {
-                let (rows, bytes) = (self.row_count, self.bytes);
+                let extra = json!({ "rowCount": self.row_count, "bytesWritten": self.bytes, "completed": true });
                 if let Some(recorder) = self.recorder.take() {
-                    recorder.finish(
-                        None,
-                        json!({ "rowCount": rows, "bytesWritten": bytes, "completed": true }),
-                    );
+                    match self.totals.take() {
+                        // Totals run after the last byte, never before the first.
+                        Some((engine, totals)) => {
+                            tokio::spawn(async move {
+                                let mut extra = extra;
+                                match run_totals(engine.as_ref(), totals).await {
+                                    Ok(values) => extra["totals"] = values,
+                                    Err(e) => extra["totalsError"] = json!(e),
+                                }
+                                recorder.finish(None, extra);
+                            });
+                        }
+                        None => recorder.finish(None, extra),
+                    }
                 }
                 Poll::Ready(None)
             }
         }
     }
+}
+
+fn timeout_message(t: std::time::Duration) -> String {
+    format!(
+        "Query timeout of {} s exceeded (QUERY_TIMEOUT_SECONDS)",
+        t.as_secs()
+    )
+}
+
+/// Runs the totals query and returns its one row as `{label: value}`.
+async fn run_totals(engine: &dyn Storage, totals: TotalsQuery) -> Result<Value, String> {
+    let mut rows = engine
+        .query(totals.statement)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut first = None;
+    while let Some(batch) = futures::StreamExt::next(&mut rows).await {
+        let batch = batch.map_err(|e| e.to_string())?;
+        if first.is_none() {
+            first = batch.rows.into_iter().next();
+        }
+    }
+    let row = first.ok_or_else(|| "the totals query returned no row".to_string())?;
+    let mut line = Vec::new();
+    write_row(&mut line, &totals.labels, &row);
+    serde_json::from_slice(&line).map_err(|e| e.to_string())
 }
 
 impl Drop for NdjsonBody {

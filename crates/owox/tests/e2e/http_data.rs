@@ -110,7 +110,14 @@ async fn streams_rows_with_output_controls() {
         (Some("SUCCESS"), Some("HTTP_DATA"), Some("manual"))
     );
     assert_eq!(latest["additionalParams"]["httpData"]["format"], "ndjson");
-    assert_eq!(latest["totals"], Value::Null);
+    // Totals are computed after the last byte and shown at the top level.
+    let totals = latest["totals"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{latest}"));
+    assert_eq!(totals["id | SUM"], json!(45), "{totals:?}");
+    assert!(latest["additionalParams"]["httpData"]
+        .get("totals")
+        .is_none());
     let (status, detail) = s.get(&format!("/api/data-marts/{id}/runs/{run_id}")).await;
     assert_eq!((status, &detail["id"]), (200, &json!(run_id)));
     assert!(detail.as_object().unwrap().contains_key("dataQuality"));
@@ -313,4 +320,41 @@ async fn a_running_stream_can_be_cancelled() {
         .post(&format!("/api/data-marts/{id}/runs/nope/cancel"), json!({}))
         .await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_query_that_runs_too_long_is_stopped() {
+    let server = Server::start(&[("QUERY_TIMEOUT_SECONDS", "1")]);
+    let s = Session::new(&server, &server.create_key(&[])).await;
+    let id = published_mart(
+        &s,
+        "SELECT i, repeat('x', 100) AS pad FROM range(100000000) t(i)",
+    )
+    .await;
+    let mut r = stream(
+        &s,
+        &format!("/api/external/http-data/data-marts/{id}.ndjson"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    let started = std::time::Instant::now();
+    let truncated = loop {
+        match r.chunk().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => break false,
+            Err(_) => break true,
+        }
+    };
+    assert!(
+        truncated,
+        "the body must not end cleanly after {:?}",
+        started.elapsed()
+    );
+    let run = wait_for_run(&server, &run_id).await;
+    assert_eq!(run.0, "FAILED");
+    assert_eq!(
+        run.1.as_deref(),
+        Some(r#"["Query timeout of 1 s exceeded (QUERY_TIMEOUT_SECONDS)"]"#)
+    );
 }
