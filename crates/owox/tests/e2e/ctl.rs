@@ -142,29 +142,12 @@ async fn data_marts_stream_with_flags_and_errors() {
     let server = Server::start(&[]);
     let key = server.create_key(&[]);
     let session = Session::new(&server, &key).await;
-    let (_, storages) = session.get("/api/data-storages").await;
-    let (_, mart) = session
-        .post(
-            "/api/data-marts",
-            json!({"title": "m", "storageId": storages[0]["id"]}),
+    let id = session
+        .published_mart(
+            "m",
+            "SELECT i AS id, 'n' || i AS name, i % 3 AS grp FROM range(20) t(i)",
         )
         .await;
-    let id = mart["id"].as_str().unwrap().to_string();
-    let sql = "SELECT i AS id, 'n' || i AS name, i % 3 AS grp FROM range(20) t(i)";
-    let (status, _) = session
-        .put(
-            &format!("/api/data-marts/{id}/definition"),
-            json!({"definitionType": "SQL", "definition": {"sqlQuery": sql}}),
-        )
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(
-        session
-            .put(&format!("/api/data-marts/{id}/publish"), json!({}))
-            .await
-            .0,
-        200
-    );
 
     let out = ctl(
         &key.api_key,
@@ -265,29 +248,12 @@ async fn runs_date_buckets_and_columns_through_the_cli() {
     let server = Server::start(&[]);
     let key = server.create_key(&[]);
     let session = Session::new(&server, &key).await;
-    let (_, storages) = session.get("/api/data-storages").await;
-    let (_, mart) = session
-        .post(
-            "/api/data-marts",
-            json!({"title": "days", "storageId": storages[0]["id"]}),
+    let id = session
+        .published_mart(
+            "days",
+            "SELECT DATE '2024-01-30' + CAST(i AS INTEGER) AS day, i AS n FROM range(5) t(i)",
         )
         .await;
-    let id = mart["id"].as_str().unwrap().to_string();
-    let sql = "SELECT DATE '2024-01-30' + CAST(i AS INTEGER) AS day, i AS n FROM range(5) t(i)";
-    let (status, _) = session
-        .put(
-            &format!("/api/data-marts/{id}/definition"),
-            json!({"definitionType": "SQL", "definition": {"sqlQuery": sql}}),
-        )
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(
-        session
-            .put(&format!("/api/data-marts/{id}/publish"), json!({}))
-            .await
-            .0,
-        200
-    );
 
     let out = ctl(
         &key.api_key,

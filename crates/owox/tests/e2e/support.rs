@@ -347,6 +347,34 @@ impl Session {
         )
     }
 
+    /// Creates a data mart on the default storage with an SQL definition and publishes it.
+    pub async fn published_mart(&self, title: &str, sql: &str) -> String {
+        let (_, storages) = self.get("/api/data-storages").await;
+        let storage = storages[0]["id"].as_str().unwrap();
+        let (status, created) = self
+            .post(
+                "/api/data-marts",
+                serde_json::json!({"title": title, "storageId": storage}),
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_str().unwrap().to_string();
+        let definition =
+            serde_json::json!({"definitionType": "SQL", "definition": {"sqlQuery": sql}});
+        let (status, body) = self
+            .put(&format!("/api/data-marts/{id}/definition"), definition)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = self
+            .put(
+                &format!("/api/data-marts/{id}/publish"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        id
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         self.call("GET", path, None).await
     }
