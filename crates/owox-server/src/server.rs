@@ -59,13 +59,15 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
         state.config.public_origin
     );
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let shutting_down = state.shutting_down.clone();
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown_signal().await;
-        tracing::info!("shutting down: no new connections; waiting for running requests");
+        tracing::info!("shutting down: no new connections; running streams end now");
+        shutting_down.store(true, std::sync::atomic::Ordering::Release);
         let _ = stopping_tx.send(true);
     });
     tokio::select! {

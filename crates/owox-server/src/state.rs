@@ -21,6 +21,8 @@ pub struct AppState {
     pub engines: Arc<Engines>,
     /// False until start-up work (migrations, default project, demo data) is done.
     pub ready: Arc<AtomicBool>,
+    /// Set when SIGINT/SIGTERM arrives: new streams are refused, running ones end.
+    pub shutting_down: Arc<AtomicBool>,
     /// Streams running on this instance, by run id, so a cancel request can interrupt them.
     pub running:
         Arc<std::sync::Mutex<std::collections::HashMap<String, owox_storage::CancelHandle>>>,
@@ -44,11 +46,16 @@ impl AppState {
             hasher: KeyHasher::new(cores),
             ready: Arc::new(AtomicBool::new(false)),
             running: Arc::default(),
+            shutting_down: Arc::new(AtomicBool::new(false)),
         })
     }
 
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
     }
 
     pub fn set_ready(&self) {

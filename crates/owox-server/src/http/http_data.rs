@@ -218,6 +218,13 @@ async fn stream_data_mart(
     caller: Auth<Viewer>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    if state.is_shutting_down() {
+        return Err(ApiError::Http {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: "Server is shutting down".into(),
+            details: None,
+        });
+    }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| ApiError::bad_request(format!("Malformed query string: {e}")))?;
     let query = owox_query::parse_query(&pairs).map_err(query_error)?;
@@ -358,6 +365,7 @@ async fn stream_data_mart(
     metrics::gauge!("http_data_active_streams").increment(1.0);
     let body = NdjsonBody {
         rows,
+        shutting_down: state.shutting_down.clone(),
         deadline,
         timeout: state.config.query_timeout,
         totals: compiled.totals.map(|t| (engine.clone(), t)),
@@ -386,6 +394,8 @@ async fn stream_data_mart(
 /// or as FAILED when the client goes away (the body is dropped before its end).
 struct NdjsonBody {
     rows: RowStream,
+    /// The server's shutdown flag: a running stream ends when it is set.
+    shutting_down: Arc<std::sync::atomic::AtomicBool>,
     /// When the query timeout runs out (`QUERY_TIMEOUT_SECONDS`).
     deadline: Option<Pin<Box<tokio::time::Sleep>>>,
     timeout: Option<std::time::Duration>,
@@ -410,6 +420,18 @@ impl NdjsonBody {
     }
 }
 
+impl NdjsonBody {
+    /// Ends the stream early: interrupts the query, ends the run FAILED with `reason`, and
+    /// makes the body end without a clean end.
+    fn stop(&mut self, reason: String) -> Poll<Option<Result<Bytes, std::io::Error>>> {
+        self.rows.cancel();
+        if let Some(recorder) = self.recorder.take() {
+            recorder.finish(Some(reason.clone()), json!({ "completed": false }));
+        }
+        Poll::Ready(Some(Err(std::io::Error::other(reason))))
+    }
+}
+
 impl Stream for NdjsonBody {
     type Item = Result<Bytes, std::io::Error>;
 
@@ -417,15 +439,17 @@ impl Stream for NdjsonBody {
         if let Some(first) = self.first.take() {
             return Poll::Ready(Some(Ok(self.encode(&first))));
         }
+        if self
+            .shutting_down
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            return self.stop("Server entered shutdown mode during stream".into());
+        }
         if let Some(deadline) = self.deadline.as_mut() {
             if deadline.as_mut().poll(cx).is_ready() {
                 self.deadline = None;
-                self.rows.cancel();
                 let message = timeout_message(self.timeout.unwrap_or_default());
-                if let Some(recorder) = self.recorder.take() {
-                    recorder.finish(Some(message.clone()), json!({ "completed": false }));
-                }
-                return Poll::Ready(Some(Err(std::io::Error::other(message))));
+                return self.stop(message);
             }
         }
         match Pin::new(&mut self.rows).poll_next(cx) {

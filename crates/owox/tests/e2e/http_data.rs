@@ -331,3 +331,33 @@ async fn ends_truncated(r: &mut reqwest::Response) -> bool {
         }
     }
 }
+
+#[tokio::test]
+async fn shutdown_ends_running_streams_and_the_server_exits() {
+    let mut server = Server::start(&[]);
+    let s = Session::new(&server, &server.create_key(&[])).await;
+    let id = s
+        .published_mart(
+            "stream",
+            "SELECT i, repeat('x', 100) AS pad FROM range(100000000) t(i)",
+        )
+        .await;
+    let mut r = stream(
+        &s,
+        &format!("/api/external/http-data/data-marts/{id}.ndjson"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert!(!r.chunk().await.unwrap().unwrap().is_empty());
+    let pid = server.pid().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(
+        ends_truncated(&mut r).await,
+        "a stream cut by shutdown must not end cleanly"
+    );
+    let status = server.stop();
+    assert!(status.success(), "{status:?}");
+}

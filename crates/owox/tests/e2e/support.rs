@@ -190,6 +190,10 @@ impl Server {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn stop(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
