@@ -204,6 +204,18 @@ impl Engines {
     }
 }
 
+/// The reference's forced mapping (http-data.md §8.2): once a read is under way (schema
+/// refresh, preparing, the first batch), any failure is 424 `STORAGE_READ_FAILED` with its
+/// message.
+pub fn read_failure(message: impl std::fmt::Display, storage_type: &str) -> ApiError {
+    storage_error(
+        StorageError::Provider {
+            message: message.to_string(),
+        },
+        storage_type,
+    )
+}
+
 /// Maps a driver error onto the reference's answers: bad definitions are 400, engine
 /// failures 424 with the provider's message, the rest 500.
 pub fn storage_error(error: StorageError, storage_type: &str) -> ApiError {

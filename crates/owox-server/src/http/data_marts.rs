@@ -20,7 +20,9 @@ use crate::http::storages::{storage_detail, visible_storage};
 use crate::http::users::{projection, projections};
 use crate::output_schema::{OutputSchema, DUCKDB_SCHEMA_TYPE};
 use crate::state::AppState;
-use crate::store::{DataMartChange, DataMartRow, OwnerPresence, StorageRow, Viewer as ListViewer};
+use crate::store::{
+    json_column, DataMartChange, DataMartRow, OwnerPresence, StorageRow, Viewer as ListViewer,
+};
 
 /// The fixed page size of the list (the reference's constant).
 pub const PAGE_SIZE: u64 = 1000;
@@ -96,10 +98,6 @@ async fn load_for_edit(state: &AppState, caller: &Caller, id: &str) -> Result<Lo
     Ok(loaded)
 }
 
-fn parse_json(text: Option<&str>) -> Option<Value> {
-    text.and_then(|t| serde_json::from_str(t).ok())
-}
-
 async fn owner_lists(
     state: &AppState,
     row: &DataMartRow,
@@ -137,9 +135,9 @@ pub async fn full(
         status: row.status.as_str().into(),
         storage: storage_detail(state, storage).await?,
         definition_type: row.definition_type.as_deref().map(Into::into),
-        definition: parse_json(row.definition.as_deref()),
+        definition: json_column(row.definition.as_deref()),
         description: row.description.clone(),
-        schema: parse_json(row.output_schema.as_deref()),
+        schema: json_column(row.output_schema.as_deref()),
         connector_state: None,
         triggers_count: 0,
         reports_count: 0,

@@ -10,13 +10,9 @@ use crate::engines::storage_error;
 use crate::error::ApiError;
 use crate::output_schema::{OutputSchema, DUCKDB_SCHEMA_TYPE};
 use crate::state::AppState;
-use crate::store::{DataMartChange, DataMartRow, StorageRow};
+use crate::store::{json_column, DataMartChange, DataMartRow, StorageRow};
 
 const DEFINITION_TYPES: &[&str] = &["SQL", "TABLE", "VIEW", "TABLE_PATTERN", "CONNECTOR"];
-
-fn parse_json(text: Option<&str>) -> Option<Value> {
-    text.and_then(|t| serde_json::from_str(t).ok())
-}
 
 /// Checks a `{definitionType, definition}` body and returns them.
 pub fn parse_definition(
@@ -79,7 +75,7 @@ pub fn definition_ref<'a>(
 pub fn stored_definition(row: &DataMartRow) -> Option<(String, Value)> {
     Some((
         row.definition_type.clone()?,
-        parse_json(row.definition.as_deref())?,
+        json_column(row.definition.as_deref())?,
     ))
 }
 

@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use utoipa::OpenApi;
 
 use crate::auth::{Auth, Viewer};
-use crate::engines::storage_error;
+use crate::engines::{read_failure, storage_error};
 use crate::error::ApiError;
 use crate::http::data_marts::load;
 use crate::http::definitions::{definition_ref, discover, save_schema, stored_definition};
@@ -79,7 +79,9 @@ impl<S: Send + Sync> FromRequestParts<S> for NdjsonId {
     }
 }
 
-fn query_error(e: QueryError) -> ApiError {
+/// The reference body for a compiler error; `storage_type` names the storage in a 424 (parse
+/// and column errors, found before the data mart is loaded, are never 424s).
+fn query_error(e: QueryError, storage_type: &str) -> ApiError {
     match e.body_kind() {
         BodyKind::BusinessViolation => ApiError::Business {
             message: e.to_string(),
@@ -91,12 +93,7 @@ fn query_error(e: QueryError) -> ApiError {
             message: e.to_string(),
             details: e.details(),
         },
-        BodyKind::Storage => storage_error(
-            StorageError::Provider {
-                message: e.to_string(),
-            },
-            "DUCKDB",
-        ),
+        BodyKind::Storage => read_failure(e, storage_type),
         BodyKind::Internal => ApiError::Internal(anyhow::anyhow!(e.to_string())),
     }
 }
@@ -227,7 +224,7 @@ async fn stream_data_mart(
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| ApiError::bad_request(format!("Malformed query string: {e}")))?;
-    let query = owox_query::parse_query(&pairs).map_err(query_error)?;
+    let query = owox_query::parse_query(&pairs).map_err(|e| query_error(e, ""))?;
     let loaded = load(&state, &caller, &id).await?;
     if loaded.row.status != "PUBLISHED" {
         return Err(ApiError::not_found(format!("Data Mart {id} not found")));
@@ -240,10 +237,8 @@ async fn stream_data_mart(
     let started_at = chrono::Utc::now();
     let run_id = uuid::Uuid::new_v4().to_string();
     let (definition_type, definition) = stored_definition(&loaded.row).ok_or_else(|| {
-        storage_error(
-            StorageError::Provider {
-                message: "Data Mart is not properly configured".into(),
-            },
+        read_failure(
+            "Data Mart is not properly configured",
             &loaded.storage.storage_type,
         )
     })?;
@@ -261,20 +256,14 @@ async fn stream_data_mart(
             // Any failure of the refresh is a storage failure (424), as in the reference.
             let schema = discover(&engine, &definition_type, &definition, saved)
                 .await
-                .map_err(|e| {
-                    storage_error(
-                        StorageError::Provider {
-                            message: e.to_string(),
-                        },
-                        &loaded.storage.storage_type,
-                    )
-                })?;
+                .map_err(|e| read_failure(e, &loaded.storage.storage_type))?;
             save_schema(&state, &caller.project_id, &id, &schema).await?;
             schema
         }
     };
     let fields = schema.compiler_fields();
-    let resolved = owox_query::resolve_columns(&fields, &query).map_err(query_error)?;
+    let resolved = owox_query::resolve_columns(&fields, &query)
+        .map_err(|e| query_error(e, &loaded.storage.storage_type))?;
 
     // From here on every failure records a FAILED run.
     let mut recorder = RunRecorder {
@@ -291,7 +280,7 @@ async fn stream_data_mart(
     recorder.start().await?;
     let validated = match owox_query::validate(&fields, &query, &resolved) {
         Ok(v) => v,
-        Err(e) => return Err(recorder.failed(query_error(e))),
+        Err(e) => return Err(recorder.failed(query_error(e, &loaded.storage.storage_type))),
     };
     let source = {
         let engine = engine.clone();
@@ -306,14 +295,7 @@ async fn stream_data_mart(
     };
     let source = match source {
         Ok(s) => s,
-        Err(e) => {
-            return Err(recorder.failed(storage_error(
-                StorageError::Provider {
-                    message: e.to_string(),
-                },
-                &loaded.storage.storage_type,
-            )))
-        }
+        Err(e) => return Err(recorder.failed(read_failure(e, &loaded.storage.storage_type))),
     };
     let ctx = CompileContext {
         now: started_at,
@@ -326,7 +308,12 @@ async fn stream_data_mart(
         &ctx,
     ) {
         Ok(c) => c,
-        Err(e) => return Err(recorder.failed(query_error(QueryError::Compile(e)))),
+        Err(e) => {
+            return Err(recorder.failed(query_error(
+                QueryError::Compile(e),
+                &loaded.storage.storage_type,
+            )))
+        }
     };
     // The executed SQL (values stay bound parameters: nothing user-given is spliced into it).
     recorder.http_data["executionSqlQuery"] = json!(compiled.statement.sql);
@@ -349,10 +336,7 @@ async fn stream_data_mart(
             Err(_) => {
                 rows.cancel();
                 let message = timeout_message(t);
-                return Err(recorder.failed(storage_error(
-                    StorageError::Provider { message },
-                    &loaded.storage.storage_type,
-                )));
+                return Err(recorder.failed(read_failure(message, &loaded.storage.storage_type)));
             }
         },
         None => first_batch.await,

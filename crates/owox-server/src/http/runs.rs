@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::http::data_marts::load;
 use crate::http::users::projection;
 use crate::state::AppState;
-use crate::store::{RunRow, Store, Viewer as ListViewer};
+use crate::store::{json_column, RunRow, Store, Viewer as ListViewer};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -48,8 +48,7 @@ fn paging(query: &[(String, String)], default_limit: u64, max_limit: u64) -> (u6
 }
 
 async fn to_wire(store: &Store, project_id: &str, row: RunRow) -> Result<DataMartRun, ApiError> {
-    let parse = |text: Option<&str>| text.and_then(|t| serde_json::from_str::<Value>(t).ok());
-    let mut params = parse(row.additional_params.as_deref());
+    let mut params = json_column(row.additional_params.as_deref());
     // `totals` lives at the top level of the answer, not inside `httpData`.
     let totals = params
         .as_mut()
@@ -63,7 +62,7 @@ async fn to_wire(store: &Store, project_id: &str, row: RunRow) -> Result<DataMar
         run_type_kind: row.run_kind.as_str().into(),
         run_type: row.run_type.as_str().into(),
         data_mart_id: row.data_mart_id,
-        definition_run: parse(row.definition_run.as_deref()),
+        definition_run: json_column(row.definition_run.as_deref()),
         report_id: row.report_id,
         report_definition: None,
         insight_id: None,

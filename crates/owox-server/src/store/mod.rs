@@ -221,6 +221,12 @@ impl Store {
     }
 }
 
+/// A JSON column (stored as text in both backends) read back as a value; `None` when empty
+/// or unreadable.
+pub fn json_column(text: Option<&str>) -> Option<serde_json::Value> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+}
+
 /// The application clock at millisecond precision, the precision the API shows.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::{DurationRound, TimeDelta};
