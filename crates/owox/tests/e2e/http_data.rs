@@ -196,20 +196,9 @@ async fn stream_errors_follow_the_reference() {
 async fn a_client_that_goes_away_does_not_hold_the_server() {
     let server = Server::start(&[]);
     let s = Session::new(&server, &server.create_key(&[])).await;
-    let id = s
-        .published_mart(
-            "stream",
-            "SELECT i, repeat('x', 100) AS pad FROM range(100000000) t(i)",
-        )
-        .await;
+    let id = huge_mart(&s).await;
     for _ in 0..3 {
-        let mut r = stream(
-            &s,
-            &format!("/api/external/http-data/data-marts/{id}.ndjson"),
-        )
-        .await;
-        assert_eq!(r.status(), 200);
-        let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+        let (mut r, run_id) = open_stream(&s, &id).await;
         let chunk = r.chunk().await.unwrap().unwrap();
         assert!(!chunk.is_empty());
         drop(r);
@@ -243,19 +232,8 @@ async fn wait_for_run(server: &Server, run_id: &str) -> (String, Option<String>,
 async fn a_running_stream_can_be_cancelled() {
     let server = Server::start(&[]);
     let s = Session::new(&server, &server.create_key(&[])).await;
-    let id = s
-        .published_mart(
-            "stream",
-            "SELECT i, repeat('x', 100) AS pad FROM range(100000000) t(i)",
-        )
-        .await;
-    let mut r = stream(
-        &s,
-        &format!("/api/external/http-data/data-marts/{id}.ndjson"),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    let id = huge_mart(&s).await;
+    let (mut r, run_id) = open_stream(&s, &id).await;
     assert!(!r.chunk().await.unwrap().unwrap().is_empty());
     let (status, run) = s.get(&format!("/api/data-marts/{id}/runs/{run_id}")).await;
     assert_eq!(
@@ -295,19 +273,8 @@ async fn a_running_stream_can_be_cancelled() {
 async fn a_query_that_runs_too_long_is_stopped() {
     let server = Server::start(&[("QUERY_TIMEOUT_SECONDS", "1")]);
     let s = Session::new(&server, &server.create_key(&[])).await;
-    let id = s
-        .published_mart(
-            "stream",
-            "SELECT i, repeat('x', 100) AS pad FROM range(100000000) t(i)",
-        )
-        .await;
-    let mut r = stream(
-        &s,
-        &format!("/api/external/http-data/data-marts/{id}.ndjson"),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    let id = huge_mart(&s).await;
+    let (mut r, run_id) = open_stream(&s, &id).await;
     assert!(
         ends_truncated(&mut r).await,
         "a stopped query must not end cleanly"
@@ -336,18 +303,8 @@ async fn ends_truncated(r: &mut reqwest::Response) -> bool {
 async fn shutdown_ends_running_streams_and_the_server_exits() {
     let mut server = Server::start(&[]);
     let s = Session::new(&server, &server.create_key(&[])).await;
-    let id = s
-        .published_mart(
-            "stream",
-            "SELECT i, repeat('x', 100) AS pad FROM range(100000000) t(i)",
-        )
-        .await;
-    let mut r = stream(
-        &s,
-        &format!("/api/external/http-data/data-marts/{id}.ndjson"),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
+    let id = huge_mart(&s).await;
+    let (mut r, _) = open_stream(&s, &id).await;
     assert!(!r.chunk().await.unwrap().unwrap().is_empty());
     let pid = server.pid().to_string();
     std::process::Command::new("kill")
@@ -360,4 +317,26 @@ async fn shutdown_ends_running_streams_and_the_server_exits() {
     );
     let status = server.stop();
     assert!(status.success(), "{status:?}");
+}
+
+/// A published data mart of 100 million rows: more than any test reads, so its streams are
+/// still running when the test cancels, times out, disconnects or shuts down.
+async fn huge_mart(s: &Session) -> String {
+    s.published_mart(
+        "stream",
+        "SELECT i, repeat('x', 100) AS pad FROM range(100000000) t(i)",
+    )
+    .await
+}
+
+/// Starts streaming a data mart: the 200 response and its run id.
+async fn open_stream(s: &Session, id: &str) -> (reqwest::Response, String) {
+    let r = stream(
+        s,
+        &format!("/api/external/http-data/data-marts/{id}.ndjson"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    (r, run_id)
 }
