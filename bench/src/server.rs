@@ -54,6 +54,15 @@ impl OwoxServer {
     /// are not rate-limited and tokens live for a day, so long runs keep working.
     pub fn start(bin: &Path) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
+        Self::start_in(bin, dir, &[])
+    }
+
+    /// The same on a data directory the caller prepared, with extra settings.
+    pub fn start_in(
+        bin: &Path,
+        dir: tempfile::TempDir,
+        extra_env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let env: Vec<(String, String)> = [
             ("OWOX_DATA_DIR", dir.path().display().to_string()),
@@ -67,6 +76,11 @@ impl OwoxServer {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
+        .chain(
+            extra_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        )
         .collect();
         let child = Command::new(bin)
             .args(["serve", "--host", "127.0.0.1", "--port", &port.to_string()])

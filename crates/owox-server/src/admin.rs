@@ -306,3 +306,23 @@ pub async fn revoke_api_key(
     }
     Ok(())
 }
+
+/// Re-seals every credential that does not open with the current key; `(re-sealed, already
+/// current)`. A credential no configured key opens is an error (nothing is changed for it).
+pub async fn reseal_credentials(
+    store: &Store,
+    secrets: &crate::secrets::SecretBox,
+) -> anyhow::Result<(usize, usize)> {
+    let (mut resealed, mut current) = (0, 0);
+    for credential in store.all_credentials().await? {
+        if secrets.is_current(&credential.sealed, &credential.id) {
+            current += 1;
+            continue;
+        }
+        let plain = secrets.open(&credential.sealed, &credential.id)?;
+        let sealed = secrets.seal(&plain, &credential.id)?;
+        store.reseal_credential(&credential.id, &sealed).await?;
+        resealed += 1;
+    }
+    Ok((resealed, current))
+}

@@ -113,6 +113,12 @@ pub struct Config {
     pub time_zone: chrono_tz::Tz,
     /// Longest an HTTP Data query may run, from its start to its last row; `None` = no limit.
     pub query_timeout: Option<Duration>,
+    /// The key that seals storage credentials (`OWOX_SECRET_KEY`, 32 bytes in base64);
+    /// `None` means generate one once into `<data dir>/secret.key`.
+    pub secret_key: Option<String>,
+    /// Earlier keys (`OWOX_SECRET_KEY_PREVIOUS`, comma-separated), still accepted for opening
+    /// credentials sealed before a rotation.
+    pub previous_secret_keys: Vec<String>,
 }
 
 impl Config {
@@ -220,6 +226,18 @@ impl Config {
             },
             duckdb_threads: u64_setting(src, "DUCKDB_THREADS", default_threads(), 1..=256)?
                 as usize,
+            secret_key: match src.env("OWOX_SECRET_KEY") {
+                Some(k) => Some(checked_secret_key("OWOX_SECRET_KEY", &k)?),
+                None => None,
+            },
+            previous_secret_keys: src
+                .env("OWOX_SECRET_KEY_PREVIOUS")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(|k| checked_secret_key("OWOX_SECRET_KEY_PREVIOUS", k))
+                .collect::<Result<_, _>>()?,
             data_dir,
             log_format,
             log_level,
@@ -229,6 +247,15 @@ impl Config {
     /// The tracing filter directive for `LOG_LEVEL`.
     pub fn log_filter(&self) -> String {
         tracing_level_ok(&self.log_level).unwrap_or_else(|| "info".into())
+    }
+}
+
+fn checked_secret_key(name: &str, value: &str) -> Result<String, ConfigError> {
+    match crate::secrets::decode_key(value) {
+        Some(_) => Ok(value.to_string()),
+        None => Err(ConfigError(format!(
+            "{name} must be 32 random bytes in base64 (e.g. the output of `openssl rand -base64 32`)"
+        ))),
     }
 }
 

@@ -44,6 +44,13 @@ pub enum ApiError {
         provider_name: &'static str,
         storage_type: String,
     },
+    /// A Nest exception built from an object: the object is the body (then `timestamp`,
+    /// `path`, `requestId?`), e.g. a failed trigger's stored result.
+    #[error("{status}")]
+    Object {
+        status: StatusCode,
+        body: Map<String, Value>,
+    },
     /// Too many failed attempts: 429 in the bare shape, with `Retry-After`.
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
@@ -106,7 +113,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Http { status, .. } | Self::Plain { status, .. } => *status,
+            Self::Http { status, .. }
+            | Self::Plain { status, .. }
+            | Self::Object { status, .. } => *status,
             Self::Validation(_) | Self::Business { .. } => StatusCode::BAD_REQUEST,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Storage { .. } => StatusCode::FAILED_DEPENDENCY,
@@ -168,6 +177,7 @@ impl IntoResponse for ApiError {
                 head.insert("statusCode".into(), status.as_u16().into());
                 head.insert("message".into(), message.into());
             }
+            Self::Object { body, .. } => head = body,
             Self::TooManyRequests { retry_after_secs } => {
                 head.insert("statusCode".into(), 429.into());
                 head.insert(

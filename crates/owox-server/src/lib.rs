@@ -17,6 +17,7 @@ pub mod engines;
 pub mod error;
 pub mod http;
 pub mod output_schema;
+pub mod secrets;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -7,6 +7,16 @@ use serde_json::Value;
 
 /// The schema `type` of data marts on the embedded DuckDB storage.
 pub const DUCKDB_SCHEMA_TYPE: &str = "duckdb-data-mart-schema";
+/// The schema `type` of data marts on a PostgreSQL storage.
+pub const POSTGRES_SCHEMA_TYPE: &str = "postgres-data-mart-schema";
+
+/// The schema `type` of data marts on a storage of `storage_type`.
+pub fn schema_type_for(storage_type: &str) -> &'static str {
+    match storage_type {
+        "POSTGRES" => POSTGRES_SCHEMA_TYPE,
+        _ => DUCKDB_SCHEMA_TYPE,
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

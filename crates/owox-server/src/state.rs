@@ -39,7 +39,11 @@ impl AppState {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             exchange_limiter: Arc::new(FailureLimiter::new(config.exchange_failure_limit)),
-            engines: Arc::new(Engines::new(&config)),
+            engines: Arc::new(Engines::new(
+                &config,
+                store.clone(),
+                crate::secrets::SecretBox::from_config(&config)?,
+            )),
             config: Arc::new(config),
             store,
             tokens: Arc::new(tokens),

@@ -13,6 +13,7 @@
 mod cell;
 mod duckdb_driver;
 mod ident;
+mod postgres_driver;
 mod stream;
 
 use async_trait::async_trait;
@@ -20,6 +21,7 @@ use async_trait::async_trait;
 pub use cell::Cell;
 pub use duckdb_driver::{DuckDbAdmin, DuckDbConfig, DuckDbStorage, DuckType};
 pub use ident::{parse_qualified_name, quote_ident, quote_qualified_name};
+pub use postgres_driver::{PostgresConfig, PostgresStorage, SslMode};
 pub use stream::{CancelHandle, RowBatch, RowStream};
 
 /// A data mart definition as the storage sees it.
@@ -77,15 +79,16 @@ pub trait Storage: Send + Sync {
     /// The storage type as the API spells it (`"DUCKDB"`).
     fn storage_type(&self) -> &'static str;
 
+    /// The SQL dialect the query compiler writes for this storage.
+    fn dialect(&self) -> &'static dyn owox_query::Dialect;
+
     /// A trivial probe (`SELECT 1`).
     async fn check_access(&self) -> Result<(), StorageError>;
 
     /// Validates a definition (identifiers, the one-SELECT rule) and returns trusted SQL for
-    /// it, to be used as the compiler's `Source::Subquery`.
-    ///
-    /// For DuckDB this binds the statement in the engine (it does not run it), which may read
-    /// the header of a file the SQL refers to: call it from a blocking-tolerant context.
-    fn source_sql(&self, def: DefinitionRef<'_>) -> Result<String, StorageError>;
+    /// it, to be used as the compiler's `Source::Subquery`. The engine binds or prepares the
+    /// statement; it does not run it.
+    async fn source_sql(&self, def: DefinitionRef<'_>) -> Result<String, StorageError>;
 
     /// The definition's output columns, from the engine without running the query (this is
     /// also the dry run).

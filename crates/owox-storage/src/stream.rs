@@ -59,6 +59,38 @@ impl RowStream {
     }
 }
 
+/// Cancels a query being started if the starting future is dropped (the caller went away
+/// before the stream existed); [`CancelOnDrop::disarm`] once the stream owns the query.
+pub(crate) struct CancelOnDrop(Option<Arc<dyn Canceller>>);
+
+impl CancelOnDrop {
+    pub(crate) fn new(canceller: Arc<dyn Canceller>) -> Self {
+        CancelOnDrop(Some(canceller))
+    }
+
+    pub(crate) fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.cancel();
+        }
+    }
+}
+
+/// The definition text as a subquery body: trailing blanks and `;` removed, and a final line
+/// break so a trailing `-- comment` cannot swallow the closing parenthesis.
+pub(crate) fn subquery_text(sql: &str) -> String {
+    let mut s = sql.trim_end();
+    while let Some(rest) = s.strip_suffix(';') {
+        s = rest.trim_end();
+    }
+    format!("{}\n", s.trim_start())
+}
+
 /// Interrupts one running query; cloneable, idempotent, harmless after the query ended.
 #[derive(Clone)]
 pub struct CancelHandle(Arc<dyn Canceller>);

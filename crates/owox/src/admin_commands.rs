@@ -5,7 +5,7 @@ use owox_server::config::Config;
 use owox_server::error::iso;
 use owox_server::store::Store;
 
-use crate::cli::{ApiKeysCommand, MembersCommand, ProjectsCommand};
+use crate::cli::{ApiKeysCommand, CredentialsCommand, MembersCommand, ProjectsCommand};
 
 /// Opens the store the server uses, applying migrations so a fresh data directory works.
 async fn store(config: &Config) -> anyhow::Result<Store> {
@@ -170,6 +170,18 @@ pub async fn api_keys(command: ApiKeysCommand, config: &Config) -> anyhow::Resul
         ApiKeysCommand::Revoke { id, project } => {
             admin::revoke_api_key(&store, project.project.as_deref(), &id).await?;
             println!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn credentials(command: CredentialsCommand, config: &Config) -> anyhow::Result<()> {
+    let store = store(config).await?;
+    match command {
+        CredentialsCommand::Reseal => {
+            let secrets = owox_server::secrets::SecretBox::from_config(config)?;
+            let (resealed, current) = admin::reseal_credentials(&store, &secrets).await?;
+            println!("Re-sealed {resealed} credential(s); {current} already used the current key.");
         }
     }
     Ok(())

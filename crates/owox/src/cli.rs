@@ -62,6 +62,19 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiKeysCommand,
     },
+    /// Storage credentials sealed at rest (key rotation).
+    Credentials {
+        #[command(subcommand)]
+        command: CredentialsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CredentialsCommand {
+    /// Re-seal every stored credential with the current OWOX_SECRET_KEY. Run it after a
+    /// rotation (new key in OWOX_SECRET_KEY, old one in OWOX_SECRET_KEY_PREVIOUS); then the old
+    /// key can be dropped.
+    Reseal,
 }
 
 const SERVE_SETTINGS: &str = "Environment settings:
@@ -83,7 +96,10 @@ const SERVE_SETTINGS: &str = "Environment settings:
   QUERY_TIMEOUT_SECONDS    longest an HTTP Data query may run (default 1800; 0 = no limit)
   OWOX_TIME_ZONE           zone of HTTP Data's relative dates (default UTC)
   DUCKDB_MEMORY_LIMIT      memory limit of each embedded DuckDB storage (default 1GB)
-  DUCKDB_THREADS           DuckDB worker threads (default: cores, at most 4)";
+  DUCKDB_THREADS           DuckDB worker threads (default: cores, at most 4)
+  OWOX_SECRET_KEY          32-byte base64 key sealing storage credentials (default: generated once
+                           into <data dir>/secret.key; give all instances of a deployment the same)
+  OWOX_SECRET_KEY_PREVIOUS earlier keys, comma-separated, still accepted after a rotation";
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {

@@ -63,6 +63,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Projects { command } => admin_commands::projects(command, &config).await,
         Command::Members { command } => admin_commands::members(command, &config).await,
         Command::ApiKeys { command } => admin_commands::api_keys(command, &config).await,
+        Command::Credentials { command } => admin_commands::credentials(command, &config).await,
     }
 }
 

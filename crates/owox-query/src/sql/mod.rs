@@ -55,6 +55,13 @@ pub struct CompiledQuery {
 pub struct TotalsQuery {
     pub labels: Vec<String>,
     pub statement: Statement,
+    /// The `(column, function)` each label aggregates, in label order.
+    pub targets: Vec<(String, AggregateFunction)>,
+    /// True when the row query streams exactly the rows these totals aggregate (no limit, no
+    /// grouping or date buckets, no HAVING), each target column being one of its output
+    /// columns: a consumer may then compute the totals from the stream instead of running
+    /// `statement`.
+    pub over_streamed_rows: bool,
 }
 
 /// What the query reads from; the compiler wraps it as `… FROM <source> AS "src"`.
@@ -136,6 +143,13 @@ pub trait Dialect: Sync {
     fn name(&self) -> &'static str;
     /// Quotes one identifier.
     fn quote_ident(&self, ident: &str) -> Result<String, CompileError>;
+    /// The SQL alias of output column `position` (0-based) whose key is `label`. Drivers
+    /// take the output keys from the plan ([`CompiledQuery::columns`]), never from these
+    /// aliases, so a dialect whose identifiers are limited may alias positionally.
+    fn output_alias(&self, position: usize, label: &str) -> Result<String, CompileError> {
+        let _ = position;
+        self.quote_ident(label)
+    }
     /// The placeholder of parameter `index` (1-based), with a cast to the value's type.
     fn placeholder(&self, index: usize, param: &SqlParam) -> String;
     /// The SQL type a date/time value is cast to before comparing with a column of `kind`.

@@ -21,6 +21,12 @@ impl Dialect for Postgres {
         quote_double("PostgreSQL", ident)
     }
 
+    /// Positional (`"c0"`, `"c1"`, …): PostgreSQL truncates identifiers at 63 bytes, so two
+    /// long labels (`<long column> Sum`, `<long column> Avg`) would collide.
+    fn output_alias(&self, position: usize, _label: &str) -> Result<String, CompileError> {
+        Ok(format!("\"c{position}\""))
+    }
+
     fn placeholder(&self, index: usize, param: &SqlParam) -> String {
         let ty = match param {
             SqlParam::Null | SqlParam::Text(_) => "text",

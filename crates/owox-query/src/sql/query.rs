@@ -24,6 +24,23 @@ struct Parts {
     wheres: Vec<String>,
     havings: Vec<String>,
     grouped: bool,
+    /// `(label, SQL alias)` of each output column, in output order.
+    aliases: Vec<(String, String)>,
+}
+
+impl Parts {
+    /// Adds `expr` as the next output column, named as the dialect names output columns.
+    fn push_output(
+        &mut self,
+        b: &Builder<'_>,
+        expr: &str,
+        label: &str,
+    ) -> Result<(), CompileError> {
+        let alias = b.dialect.output_alias(self.select.len(), label)?;
+        self.select.push(format!("{expr} AS {alias}"));
+        self.aliases.push((label.to_string(), alias));
+        Ok(())
+    }
 }
 
 fn from_clause(b: &Builder<'_>, source: Source<'_>) -> Result<String, CompileError> {
@@ -63,6 +80,7 @@ fn build_parts(
         wheres: Vec::new(),
         havings: Vec::new(),
         grouped,
+        aliases: Vec::new(),
     };
     let projected: &[String] = if with_columns { &v.selected } else { &[] };
     for name in projected {
@@ -76,7 +94,7 @@ fn build_parts(
             for f in fns {
                 let label = aggregate_label(name, f);
                 let expr = b.dialect.aggregate(f, &c);
-                p.select.push(format!("{expr} AS {}", b.ident(&label)?));
+                p.push_output(b, &expr, &label)?;
                 p.metrics.push((expr, label));
             }
             continue;
@@ -99,12 +117,11 @@ fn build_parts(
             }
             None => c,
         };
-        p.select.push(format!("{expr} AS {}", b.ident(name)?));
+        p.push_output(b, &expr, name)?;
         p.dims.push((expr, name.clone()));
     }
     if !aggs.is_empty() && with_columns {
-        p.select
-            .push(format!("COUNT(*) AS {}", b.ident(ROW_COUNT_LABEL)?));
+        p.push_output(b, "COUNT(*)", ROW_COUNT_LABEL)?;
     }
     for rule in q.filters() {
         let type_name = v
@@ -158,7 +175,10 @@ pub fn compile(
                 .find(|a| a.column == s.column)
                 .map(|a| aggregate_label(&a.column, a.function))
                 .unwrap_or_else(|| s.column.clone());
-            b.ident(&alias)?
+            match p.aliases.iter().find(|(label, _)| *label == alias) {
+                Some((_, sql_alias)) => sql_alias.clone(),
+                None => b.ident(&alias)?,
+            }
         } else {
             col(&b, &s.column)?
         };
@@ -227,7 +247,7 @@ fn totals(
         select.push(format!(
             "{} AS {}",
             dialect.aggregate(*f, &col(&b, name)?),
-            b.ident(&label)?
+            dialect.output_alias(select.len(), &label)?
         ));
         labels.push(label);
     }
@@ -283,11 +303,14 @@ fn totals(
             select.join(", ")
         )
     };
+    let grouped = !q.aggregations().is_empty() || !q.date_truncs().is_empty();
     Ok(Some(TotalsQuery {
         labels,
         statement: Statement {
             sql,
             params: b.params,
         },
+        over_streamed_rows: q.limit.is_none() && !grouped && !has_having,
+        targets,
     }))
 }

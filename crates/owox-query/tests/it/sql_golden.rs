@@ -28,7 +28,7 @@ fn flat_query_with_every_clause() {
     assert_eq!(c.columns, vec!["name", "qty"]);
     assert_eq!(
         c.statement.sql,
-        "SELECT \"src\".\"name\" AS \"name\", \"src\".\"qty\" AS \"qty\" FROM \"public\".\"t\" AS \"src\" \
+        "SELECT \"src\".\"name\" AS \"c0\", \"src\".\"qty\" AS \"c1\" FROM \"public\".\"t\" AS \"src\" \
          WHERE (\"src\".\"name\" IS NULL OR \"src\".\"name\" <> $1::text) AND \"src\".\"qty\" IN ($2::bigint, $3::double precision) \
          ORDER BY \"src\".\"qty\" DESC LIMIT $4::bigint"
     );
@@ -48,7 +48,7 @@ fn flat_query_with_every_clause() {
     );
     assert_eq!(
         totals.statement.sql,
-        "SELECT SUM(\"src\".\"qty\") AS \"qty | SUM\", AVG(\"src\".\"qty\") AS \"qty | AVG\", MIN(\"src\".\"qty\") AS \"qty | MIN\", MAX(\"src\".\"qty\") AS \"qty | MAX\" \
+        "SELECT SUM(\"src\".\"qty\") AS \"c0\", AVG(\"src\".\"qty\") AS \"c1\", MIN(\"src\".\"qty\") AS \"c2\", MAX(\"src\".\"qty\") AS \"c3\" \
          FROM \"public\".\"t\" AS \"src\" WHERE (\"src\".\"name\" IS NULL OR \"src\".\"name\" <> $1::text) AND \"src\".\"qty\" IN ($2::bigint, $3::double precision)"
     );
 }
@@ -87,10 +87,10 @@ fn aggregated_query_labels_having_and_order() {
     );
     assert_eq!(
         c.statement.sql,
-        "SELECT COUNT(DISTINCT \"src\".\"name\") AS \"name | COUNTUNIQUE\", CAST(date_trunc('month', CAST(\"src\".\"day\" AS timestamp)) AS date) AS \"day\", \
-         SUM(\"src\".\"amount\") AS \"amount | SUM\", AVG(\"src\".\"amount\") AS \"amount | AVG\", COUNT(*) AS \"Row Count\" \
+        "SELECT COUNT(DISTINCT \"src\".\"name\") AS \"c0\", CAST(date_trunc('month', CAST(\"src\".\"day\" AS timestamp)) AS date) AS \"c1\", \
+         SUM(\"src\".\"amount\") AS \"c2\", AVG(\"src\".\"amount\") AS \"c3\", COUNT(*) AS \"c4\" \
          FROM \"public\".\"t\" AS \"src\" GROUP BY CAST(date_trunc('month', CAST(\"src\".\"day\" AS timestamp)) AS date) \
-         HAVING SUM(\"src\".\"amount\") > $1::bigint ORDER BY \"amount | SUM\" ASC, \"day\" DESC"
+         HAVING SUM(\"src\".\"amount\") > $1::bigint ORDER BY \"c2\" ASC, \"c1\" DESC"
     );
     let t = c.totals.unwrap();
     assert_eq!(
@@ -110,6 +110,46 @@ fn aggregated_query_labels_having_and_order() {
         .sql
         .contains("HAVING SUM(\"src\".\"amount\") > $1::bigint"));
     assert_eq!(t.statement.params, vec![SqlParam::Int(10)]);
+    assert!(
+        !t.over_streamed_rows,
+        "grouped rows are not the totals' rows"
+    );
+}
+
+#[test]
+fn totals_know_when_the_stream_carries_their_rows() {
+    let flat = compile_pg(&[("column", "name"), ("column", "qty")]);
+    let t = flat.totals.unwrap();
+    assert!(t.over_streamed_rows);
+    assert_eq!(
+        t.targets,
+        vec![
+            (
+                "qty".to_string(),
+                owox_contract::http_data::AggregateFunction::Sum
+            ),
+            (
+                "qty".to_string(),
+                owox_contract::http_data::AggregateFunction::Avg
+            ),
+            (
+                "qty".to_string(),
+                owox_contract::http_data::AggregateFunction::Min
+            ),
+            (
+                "qty".to_string(),
+                owox_contract::http_data::AggregateFunction::Max
+            ),
+        ]
+    );
+    let limited = compile_pg(&[("column", "qty"), ("limit", "5")]);
+    assert!(!limited.totals.unwrap().over_streamed_rows);
+    let bucketed = compile_pg(&[
+        ("column", "day"),
+        ("column", "qty"),
+        ("dateTrunc", &enc(r#"[{"column":"day","unit":"MONTH"}]"#)),
+    ]);
+    assert!(!bucketed.totals.unwrap().over_streamed_rows);
 }
 
 #[test]
@@ -158,8 +198,14 @@ fn hostile_identifiers_are_quoted() {
     let f = vec![Field::new("a\"; DROP TABLE x; --", "STRING")];
     let q = parse_query(&pairs(&[])).unwrap();
     let v = validate(&f, &q, &resolve_columns(&f, &q).unwrap()).unwrap();
-    let c = compile(&v, &Postgres, Source::Subquery("SELECT 1"), &ctx()).unwrap();
+    let c = compile(&v, &DuckDb, Source::Subquery("SELECT 1"), &ctx()).unwrap();
     assert_eq!(c.statement.sql, "SELECT \"src\".\"a\"\"; DROP TABLE x; --\" AS \"a\"\"; DROP TABLE x; --\" FROM (SELECT 1) AS \"src\"");
+    // PostgreSQL aliases output columns by position (its identifiers stop at 63 bytes).
+    let c = compile(&v, &Postgres, Source::Subquery("SELECT 1"), &ctx()).unwrap();
+    assert_eq!(
+        c.statement.sql,
+        "SELECT \"src\".\"a\"\"; DROP TABLE x; --\" AS \"c0\" FROM (SELECT 1) AS \"src\""
+    );
     let f = vec![Field::new("a\0b", "STRING")];
     let v = validate(&f, &q, &resolve_columns(&f, &q).unwrap()).unwrap();
     assert!(matches!(

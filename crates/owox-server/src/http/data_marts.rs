@@ -18,7 +18,7 @@ use crate::http::definitions::{
 };
 use crate::http::storages::{storage_detail, visible_storage};
 use crate::http::users::{projection, projections};
-use crate::output_schema::{OutputSchema, DUCKDB_SCHEMA_TYPE};
+use crate::output_schema::{schema_type_for, OutputSchema};
 use crate::state::AppState;
 use crate::store::{
     json_column, DataMartChange, DataMartRow, OwnerPresence, StorageRow, Viewer as ListViewer,
@@ -491,7 +491,7 @@ async fn update_description(
     operation_id = "DataMartController_updateSchema",
     tag = "DataMarts",
     params(("id" = String, Path)),
-    request_body(content = Object, description = "`{schema: {type: \"duckdb-data-mart-schema\", fields: [...]}}`"),
+    request_body(content = Object, description = "`{schema: {type: \"duckdb-data-mart-schema\" | \"postgres-data-mart-schema\", fields: [...]}}`"),
     security(("X-OWOX-Authorization" = ["editor"])),
     responses((status = 200, description = "", body = DataMart), (status = 400, description = "Invalid schema"))
 )]
@@ -501,12 +501,12 @@ async fn update_schema(
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<Json<DataMart>, ApiError> {
-    load_for_edit(&state, &caller, &id).await?;
+    let loaded = load_for_edit(&state, &caller, &id).await?;
     let v = Validator::new(body, &["schema"]);
     let body = v.finish()?;
     let schema = OutputSchema::parse(
         body.get("schema").unwrap_or(&Value::Null),
-        DUCKDB_SCHEMA_TYPE,
+        schema_type_for(&loaded.storage.storage_type),
     )
     .map_err(|e| ApiError::business(format!("Invalid schema: {e}")))?;
     let text = serde_json::to_string(&schema).map_err(anyhow::Error::from)?;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::engines::storage_error;
 use crate::error::ApiError;
-use crate::output_schema::{OutputSchema, DUCKDB_SCHEMA_TYPE};
+use crate::output_schema::{schema_type_for, OutputSchema};
 use crate::state::AppState;
 use crate::store::{json_column, DataMartChange, DataMartRow, StorageRow};
 
@@ -79,20 +79,16 @@ pub fn stored_definition(row: &DataMartRow) -> Option<(String, Value)> {
     ))
 }
 
-/// Runs the engine's statement check on a definition (it binds, so it may block briefly).
+/// Runs the engine's statement check on a definition (it binds or prepares it, never runs it).
 pub async fn check_statement(
     engine: Arc<dyn Storage>,
     definition_type: String,
     definition: Value,
 ) -> Result<(), owox_storage::StorageError> {
-    tokio::task::spawn_blocking(move || {
-        let def = definition_ref(&definition_type, &definition).ok_or_else(|| {
-            owox_storage::StorageError::InvalidDefinition("Unsupported definition".into())
-        })?;
-        engine.source_sql(def).map(|_| ())
-    })
-    .await
-    .map_err(|e| owox_storage::StorageError::Internal(e.to_string()))?
+    let def = definition_ref(&definition_type, &definition).ok_or_else(|| {
+        owox_storage::StorageError::InvalidDefinition("Unsupported definition".into())
+    })?;
+    engine.source_sql(def).await.map(|_| ())
 }
 
 /// Discovers the live schema of a definition and merges it into the saved one.
@@ -106,14 +102,11 @@ pub async fn discover(
         owox_storage::StorageError::InvalidDefinition("Unsupported definition".into())
     })?;
     let live = engine.describe(def).await?;
+    let schema_type = schema_type_for(engine.storage_type());
     let saved = saved
         .and_then(|s| serde_json::from_str::<Value>(s).ok())
-        .and_then(|v| OutputSchema::parse(&v, DUCKDB_SCHEMA_TYPE).ok());
-    Ok(OutputSchema::merge(
-        saved.as_ref(),
-        &live,
-        DUCKDB_SCHEMA_TYPE,
-    ))
+        .and_then(|v| OutputSchema::parse(&v, schema_type).ok());
+    Ok(OutputSchema::merge(saved.as_ref(), &live, schema_type))
 }
 
 pub async fn save_schema(

@@ -21,7 +21,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use futures::Stream;
-use owox_query::{BodyKind, CompileContext, DuckDb, QueryError, Source, TotalsQuery};
+use owox_query::{BodyKind, CompileContext, QueryError, Source, TotalsQuery};
 use owox_storage::{RowBatch, RowStream, Storage, StorageError};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
@@ -31,8 +31,9 @@ use crate::engines::{read_failure, storage_error};
 use crate::error::ApiError;
 use crate::http::data_marts::load;
 use crate::http::definitions::{definition_ref, discover, save_schema, stored_definition};
-use crate::http::ndjson::write_row;
-use crate::output_schema::{OutputSchema, DUCKDB_SCHEMA_TYPE};
+use crate::http::ndjson::{write_row, RowEncoder};
+use crate::http::totals::InFlightTotals;
+use crate::output_schema::{schema_type_for, OutputSchema};
 use crate::state::AppState;
 use crate::store::NewRun;
 
@@ -249,9 +250,8 @@ async fn stream_data_mart(
         .schema_actualized_at
         .is_some_and(|at| started_at - at < SCHEMA_MAX_AGE);
     let schema = match saved.and_then(|s| serde_json::from_str::<Value>(s).ok()) {
-        Some(v) if fresh => {
-            OutputSchema::parse(&v, DUCKDB_SCHEMA_TYPE).map_err(|e| anyhow::anyhow!(e))?
-        }
+        Some(v) if fresh => OutputSchema::parse(&v, schema_type_for(&loaded.storage.storage_type))
+            .map_err(|e| anyhow::anyhow!(e))?,
         _ => {
             // Any failure of the refresh is a storage failure (424), as in the reference.
             let schema = discover(&engine, &definition_type, &definition, saved)
@@ -282,16 +282,11 @@ async fn stream_data_mart(
         Ok(v) => v,
         Err(e) => return Err(recorder.failed(query_error(e, &loaded.storage.storage_type))),
     };
-    let source = {
-        let engine = engine.clone();
-        let (definition_type, definition) = (definition_type.clone(), definition.clone());
-        tokio::task::spawn_blocking(move || {
-            let def = definition_ref(&definition_type, &definition)
-                .ok_or_else(|| StorageError::InvalidDefinition("Unsupported definition".into()))?;
-            engine.source_sql(def)
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("source check panicked: {e}"))?
+    let source = match definition_ref(&definition_type, &definition) {
+        Some(def) => engine.source_sql(def).await,
+        None => Err(StorageError::InvalidDefinition(
+            "Unsupported definition".into(),
+        )),
     };
     let source = match source {
         Ok(s) => s,
@@ -303,7 +298,7 @@ async fn stream_data_mart(
     };
     let compiled = match owox_query::compile(
         &validated,
-        &DuckDb,
+        engine.dialect(),
         Source::Subquery(source.trim_end_matches(';')),
         &ctx,
     ) {
@@ -347,13 +342,20 @@ async fn stream_data_mart(
         None => None,
     };
     metrics::gauge!("http_data_active_streams").increment(1.0);
+    // DuckDB's totals types are matched exactly by the in-flight accumulator; PostgreSQL's
+    // (numeric sums and means) are not, so its totals always come from the query.
+    let in_flight = match (&compiled.totals, engine.storage_type()) {
+        (Some(t), crate::engines::DUCKDB) => InFlightTotals::new(t, &compiled.columns),
+        _ => None,
+    };
     let body = NdjsonBody {
         rows,
+        in_flight,
         shutting_down: state.shutting_down.clone(),
         deadline,
         timeout: state.config.query_timeout,
         totals: compiled.totals.map(|t| (engine.clone(), t)),
-        keys: compiled.columns,
+        encoder: RowEncoder::new(&compiled.columns),
         first,
         recorder: Some(recorder),
         row_count: 0,
@@ -385,7 +387,9 @@ struct NdjsonBody {
     timeout: Option<std::time::Duration>,
     /// The totals query (§11.9) and the engine to run it on, after the last row.
     totals: Option<(Arc<dyn Storage>, TotalsQuery)>,
-    keys: Vec<String>,
+    /// The totals accumulated from the streamed rows, when they are the totals' rows.
+    in_flight: Option<InFlightTotals>,
+    encoder: RowEncoder,
     first: Option<RowBatch>,
     recorder: Option<RunRecorder>,
     row_count: u64,
@@ -396,7 +400,10 @@ impl NdjsonBody {
     fn encode(&mut self, batch: &RowBatch) -> Bytes {
         let mut out = Vec::with_capacity(batch.rows.len() * 64);
         for row in &batch.rows {
-            write_row(&mut out, &self.keys, row);
+            self.encoder.write(&mut out, row);
+        }
+        if let Some(totals) = self.in_flight.as_mut() {
+            totals.observe(batch);
         }
         self.row_count += batch.rows.len() as u64;
         self.bytes += out.len() as u64;
@@ -448,19 +455,33 @@ impl Stream for NdjsonBody {
             Poll::Ready(None) => {
                 let extra = json!({ "rowCount": self.row_count, "bytesWritten": self.bytes, "completed": true });
                 if let Some(recorder) = self.recorder.take() {
-                    match self.totals.take() {
-                        // Totals run after the last byte, never before the first.
-                        Some((engine, totals)) => {
+                    let streamed = self.in_flight.take().and_then(InFlightTotals::finish);
+                    match (self.totals.take(), streamed) {
+                        (Some(_), Some((labels, values))) => {
+                            let mut extra = extra;
+                            let mut line = Vec::new();
+                            write_row(&mut line, &labels, &values);
+                            match serde_json::from_slice::<Value>(&line) {
+                                Ok(totals) => extra["totals"] = totals,
+                                Err(e) => extra["totalsError"] = json!(e.to_string()),
+                            }
+                            extra["totalsSource"] = json!("stream");
+                            recorder.finish(None, extra);
+                        }
+                        // Otherwise the totals query runs after the last byte, never before
+                        // the first.
+                        (Some((engine, totals)), None) => {
                             tokio::spawn(async move {
                                 let mut extra = extra;
                                 match run_totals(engine.as_ref(), totals).await {
                                     Ok(values) => extra["totals"] = values,
                                     Err(e) => extra["totalsError"] = json!(e),
                                 }
+                                extra["totalsSource"] = json!("query");
                                 recorder.finish(None, extra);
                             });
                         }
-                        None => recorder.finish(None, extra),
+                        (None, _) => recorder.finish(None, extra),
                     }
                 }
                 Poll::Ready(None)

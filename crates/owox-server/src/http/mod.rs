@@ -17,6 +17,8 @@ mod ndjson;
 pub mod openapi;
 mod runs;
 pub mod storages;
+mod totals;
+mod triggers;
 mod users;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -43,6 +45,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(data_marts::router())
         .merge(destinations::router())
         .merge(runs::router())
+        .merge(triggers::router())
 }
 
 /// The whole application.

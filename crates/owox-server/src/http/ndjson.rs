@@ -9,18 +9,44 @@
 use base64::Engine as _;
 use owox_storage::Cell;
 
-/// Appends `{"k1":v1,…}\n` for one row.
-pub fn write_row(out: &mut Vec<u8>, keys: &[String], row: &[Cell]) {
-    out.push(b'{');
-    for (i, key) in keys.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_str(out, key);
-        out.push(b':');
-        write_cell(out, row.get(i).unwrap_or(&Cell::Null));
+/// Writes rows whose columns are `keys`: each key is escaped once, not once per row.
+pub struct RowEncoder {
+    /// `{"k0":` for the first column, `,"ki":` for the others.
+    prefixes: Vec<Vec<u8>>,
+}
+
+impl RowEncoder {
+    pub fn new(keys: &[String]) -> RowEncoder {
+        let prefixes = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let mut p = vec![if i == 0 { b'{' } else { b',' }];
+                write_str(&mut p, key);
+                p.push(b':');
+                p
+            })
+            .collect();
+        RowEncoder { prefixes }
     }
-    out.extend_from_slice(b"}\n");
+
+    /// Appends `{"k1":v1,…}\n` for one row.
+    pub fn write(&self, out: &mut Vec<u8>, row: &[Cell]) {
+        if self.prefixes.is_empty() {
+            out.extend_from_slice(b"{}\n");
+            return;
+        }
+        for (i, prefix) in self.prefixes.iter().enumerate() {
+            out.extend_from_slice(prefix);
+            write_cell(out, row.get(i).unwrap_or(&Cell::Null));
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// Appends `{"k1":v1,…}\n` for one row (for single rows; streams keep a [`RowEncoder`]).
+pub fn write_row(out: &mut Vec<u8>, keys: &[String], row: &[Cell]) {
+    RowEncoder::new(keys).write(out, row);
 }
 
 fn write_str(out: &mut Vec<u8>, s: &str) {
@@ -28,32 +54,123 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
 }
 
+fn write_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// `n` as exactly `width` digits (n < 10^width).
+fn write_padded(out: &mut Vec<u8>, n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut n = n;
+    for i in (0..width).rev() {
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(&digits[..width]);
+}
+
+/// `YYYY-MM-DD` for years 0…9999; `None` outside (the caller falls back to chrono's form).
+fn write_date(out: &mut Vec<u8>, d: &chrono::NaiveDate) -> Option<()> {
+    use chrono::Datelike;
+    let year = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+    write_padded(out, year, 4);
+    out.push(b'-');
+    write_padded(out, d.month(), 2);
+    out.push(b'-');
+    write_padded(out, d.day(), 2);
+    Some(())
+}
+
+/// The day as chrono's `%Y-%m-%d` writes it.
+fn write_day(out: &mut Vec<u8>, d: &chrono::NaiveDate) {
+    if write_date(out, d).is_none() {
+        out.extend_from_slice(d.format("%Y-%m-%d").to_string().as_bytes());
+    }
+}
+
+/// `HH:MM:SS` (a leap second as second 60, as chrono writes it); returns the nanoseconds
+/// within the second.
+fn write_hms(out: &mut Vec<u8>, t: &chrono::NaiveTime) -> u32 {
+    use chrono::Timelike;
+    write_padded(out, t.hour(), 2);
+    out.push(b':');
+    write_padded(out, t.minute(), 2);
+    out.push(b':');
+    let (second, nanos) = if t.nanosecond() >= 1_000_000_000 {
+        (60, t.nanosecond() - 1_000_000_000)
+    } else {
+        (t.second(), t.nanosecond())
+    };
+    write_padded(out, second, 2);
+    nanos
+}
+
+/// `HH:MM:SS` and chrono's `%.f`: nothing for whole seconds, else 3, 6 or 9 digits.
+fn write_time(out: &mut Vec<u8>, t: &chrono::NaiveTime) {
+    let nanos = write_hms(out, t);
+    write_fraction(out, nanos, None);
+}
+
+/// `.fff`, `.ffffff` or `.fffffffff` by the precision `nanos` needs (`min_digits` forces at
+/// least that many); nothing for 0 unless `min_digits` is set.
+fn write_fraction(out: &mut Vec<u8>, nanos: u32, min_digits: Option<usize>) {
+    let digits = if nanos.is_multiple_of(1_000_000) {
+        if nanos == 0 && min_digits.is_none() {
+            return;
+        }
+        3
+    } else if nanos.is_multiple_of(1000) {
+        6
+    } else {
+        9
+    }
+    .max(min_digits.unwrap_or(0));
+    out.push(b'.');
+    write_padded(out, nanos / 10u32.pow(9 - digits as u32), digits);
+}
+
 fn write_cell(out: &mut Vec<u8>, cell: &Cell) {
-    use std::io::Write;
     match cell {
         Cell::Null => out.extend_from_slice(b"null"),
         Cell::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Cell::Int(v) => {
-            let _ = write!(out, "{v}");
-        }
-        Cell::UInt(v) => {
-            let _ = write!(out, "{v}");
-        }
-        Cell::HugeInt(v) => {
-            let _ = write!(out, "{v}");
-        }
+        Cell::Int(v) => write_int(out, *v),
+        Cell::UInt(v) => write_int(out, *v),
+        Cell::HugeInt(v) => write_int(out, *v),
         Cell::Float(v) => write_js_number(out, *v),
         Cell::Decimal(text) | Cell::Text(text) => write_str(out, text),
-        Cell::Date(d) => write_str(out, &d.format("%Y-%m-%d").to_string()),
-        Cell::Time(t) => write_str(out, &t.format("%H:%M:%S%.f").to_string()),
-        Cell::Timestamp(ts) => write_str(out, &ts.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+        Cell::Date(d) => {
+            out.push(b'"');
+            write_day(out, d);
+            out.push(b'"');
+        }
+        Cell::Time(t) => {
+            out.push(b'"');
+            write_time(out, t);
+            out.push(b'"');
+        }
+        Cell::Timestamp(ts) => {
+            out.push(b'"');
+            write_day(out, &ts.date());
+            out.push(b'T');
+            write_time(out, &ts.time());
+            out.push(b'"');
+        }
         Cell::TimestampTz(ts) => {
-            let fmt = if ts.timestamp_subsec_nanos() % 1_000_000 == 0 {
-                "%Y-%m-%dT%H:%M:%S%.3fZ"
+            // Milliseconds always, microseconds when present; then `Z`.
+            let naive = ts.naive_utc();
+            out.push(b'"');
+            write_day(out, &naive.date());
+            out.push(b'T');
+            let nanos = write_hms(out, &naive.time());
+            // `%.3f` when the fraction is whole milliseconds, else `%.6f` (truncating).
+            let digits: u32 = if nanos.is_multiple_of(1_000_000) {
+                3
             } else {
-                "%Y-%m-%dT%H:%M:%S%.6fZ"
+                6
             };
-            write_str(out, &ts.format(fmt).to_string())
+            out.push(b'.');
+            write_padded(out, nanos / 10u32.pow(9 - digits), digits as usize);
+            out.extend_from_slice(b"Z\"");
         }
         Cell::Json(raw) => out.extend_from_slice(raw.as_bytes()),
         Cell::Bytes(b) => write_str(out, &base64::engine::general_purpose::STANDARD.encode(b)),
@@ -96,6 +213,60 @@ mod tests {
         assert_eq!(js(1.5e-7), "1.5e-7");
         assert_eq!(js(f64::INFINITY), "null");
         assert_eq!(js(0.0), "0");
+    }
+
+    #[test]
+    fn temporal_values_match_chrono_forms() {
+        let text = |c: Cell| {
+            let mut out = Vec::new();
+            write_cell(&mut out, &c);
+            String::from_utf8(out).unwrap()
+        };
+        let day = NaiveDate::from_ymd_opt(2024, 2, 9).unwrap();
+        for (nanos, frac) in [
+            (0, ""),
+            (500_000_000, ".500"),
+            (120_000, ".000120"),
+            (7, ".000000007"),
+        ] {
+            let ts = day.and_hms_nano_opt(3, 4, 5, nanos).unwrap();
+            assert_eq!(
+                text(Cell::Timestamp(ts)),
+                format!("\"2024-02-09T03:04:05{frac}\"")
+            );
+            assert_eq!(
+                text(Cell::Timestamp(ts)),
+                format!("\"{}\"", ts.format("%Y-%m-%dT%H:%M:%S%.f"))
+            );
+            assert_eq!(
+                text(Cell::Time(ts.time())),
+                format!("\"{}\"", ts.time().format("%H:%M:%S%.f"))
+            );
+        }
+        let tz =
+            |nanos| Cell::TimestampTz(day.and_hms_nano_opt(23, 59, 1, nanos).unwrap().and_utc());
+        assert_eq!(text(tz(0)), "\"2024-02-09T23:59:01.000Z\"");
+        assert_eq!(text(tz(1_000_000)), "\"2024-02-09T23:59:01.001Z\"");
+        assert_eq!(text(tz(1_000)), "\"2024-02-09T23:59:01.000001Z\"");
+        assert_eq!(
+            text(Cell::Date(NaiveDate::from_ymd_opt(7, 1, 2).unwrap())),
+            "\"0007-01-02\""
+        );
+        let far = NaiveDate::from_ymd_opt(12345, 1, 2).unwrap();
+        assert_eq!(
+            text(Cell::Date(far)),
+            format!("\"{}\"", far.format("%Y-%m-%d"))
+        );
+        assert_eq!(text(Cell::Int(i64::MIN)), i64::MIN.to_string());
+        assert_eq!(text(Cell::HugeInt(i128::MAX)), i128::MAX.to_string());
+        assert_eq!(
+            {
+                let mut out = Vec::new();
+                RowEncoder::new(&[]).write(&mut out, &[]);
+                out
+            },
+            b"{}\n"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use owox_contract::resources::{StorageDetail, StorageListItem};
+use owox_storage::Storage as _;
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -11,13 +12,15 @@ use utoipa_axum::routes;
 use crate::access::{storage_actions, Actions};
 use crate::auth::{Auth, Caller, Editor, Viewer};
 use crate::engines::{
-    storage_error, type_title, unavailable, DuckDbStorageConfig, DUCKDB, STORAGE_TYPES,
+    storage_error, type_title, unavailable, DuckDbStorageConfig, PostgresCredentials,
+    PostgresStorageConfig, DUCKDB, POSTGRES, POSTGRES_CREDENTIAL_TYPE, RUNNABLE_TYPES,
+    STORAGE_TYPES,
 };
 use crate::error::ApiError;
 use crate::http::body::{JsonObject, Validator};
 use crate::http::users::{projection, projections};
 use crate::state::AppState;
-use crate::store::{NewStorage, StorageRow};
+use crate::store::{CredentialRow, NewStorage, StorageRow};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -72,6 +75,19 @@ fn title_of(row: &StorageRow) -> String {
         .unwrap_or_else(|| type_title(&row.storage_type).to_string())
 }
 
+/// What a response shows of a storage's credentials (never a secret).
+async fn public_credentials(state: &AppState, row: &StorageRow) -> Result<Option<Value>, ApiError> {
+    let Some(id) = row.credential_id.as_deref() else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .get_credential(&row.project_id, id)
+        .await?
+        .and_then(|c| c.identity)
+        .and_then(|identity| serde_json::from_str(&identity).ok()))
+}
+
 /// The detail form of a storage.
 pub async fn storage_detail(state: &AppState, row: &StorageRow) -> Result<StorageDetail, ApiError> {
     let owners = state.store.storage_owners(&row.id).await?;
@@ -80,7 +96,7 @@ pub async fn storage_detail(state: &AppState, row: &StorageRow) -> Result<Storag
         title: title_of(row),
         storage_type: row.storage_type.as_str().into(),
         project_id: row.project_id.clone(),
-        credentials: None,
+        credentials: public_credentials(state, row).await?,
         config: row
             .config
             .as_deref()
@@ -171,7 +187,7 @@ async fn list_storages(
     path = "/api/data-storages",
     operation_id = "DataStorageController_create",
     tag = "DataStorages",
-    request_body(content = Object, description = "`{type, ownerIds?}`; only DUCKDB can be created in this build"),
+    request_body(content = Object, description = "`{type, ownerIds?}`; DUCKDB and POSTGRES can be created in this build"),
     security(("X-OWOX-Authorization" = ["editor"])),
     responses(
         (status = 201, description = "", body = StorageDetail),
@@ -197,7 +213,7 @@ async fn create_storage(
     v.optional_string_array("ownerIds", 100);
     v.finish()?;
     let storage_type = storage_type.unwrap_or_default();
-    if storage_type != DUCKDB {
+    if !RUNNABLE_TYPES.contains(&storage_type.as_str()) {
         return Err(unavailable(&storage_type));
     }
     let row = state
@@ -244,7 +260,7 @@ async fn get_storage(
     operation_id = "DataStorageController_update",
     tag = "DataStorages",
     params(("id" = String, Path)),
-    request_body(content = Object, description = "`{title, config, credentials?}`; DUCKDB config: `{databasePath?, importsPath?}` relative to the data directory"),
+    request_body(content = Object, description = "`{title, config, credentials?}`. DUCKDB config: `{databasePath?, importsPath?}` relative to the data directory, no credentials. POSTGRES config: `{host, port?, database, schema?, sslmode?}`, credentials `{username, password}` (write-only; required the first time, kept when omitted)"),
     security(("X-OWOX-Authorization" = ["editor"])),
     responses(
         (status = 200, description = "", body = StorageDetail),
@@ -278,9 +294,62 @@ async fn update_storage(
     );
     let title = v.required_string("title", Some(255));
     let body = v.finish()?;
-    if row.storage_type != DUCKDB {
-        return Err(unavailable(&row.storage_type));
+    if body.get("sourceStorageId").is_some_and(|v| !v.is_null())
+        || body.get("credentialId").is_some_and(|v| !v.is_null())
+    {
+        return Err(ApiError::business(
+            "sourceStorageId and credentialId are not supported in this build: send credentials",
+        ));
     }
+    let change = match row.storage_type.as_str() {
+        DUCKDB => configure_duckdb(&state, &row, &body).await?,
+        POSTGRES => configure_postgres(&state, &caller, &row, &body).await?,
+        other => return Err(unavailable(other)),
+    };
+    state
+        .store
+        .update_storage(
+            &caller.project_id,
+            &id,
+            title.as_deref(),
+            Some(&change.config),
+            change.credential_id.as_deref(),
+        )
+        .await?;
+    if let (Some(_), Some(old)) = (&change.credential_id, &row.credential_id) {
+        state
+            .store
+            .delete_credential(&caller.project_id, old)
+            .await?;
+    }
+    if row.storage_type != DUCKDB {
+        // The DuckDB probe already opened the engine the new config names; others reopen.
+        state.engines.forget(&row.id).await;
+    }
+    let row = state
+        .store
+        .get_storage(&caller.project_id, &id)
+        .await?
+        .ok_or_else(|| not_found(&id, &caller.project_id))?;
+    Ok(Json(storage_detail(&state, &row).await?))
+}
+
+/// What a configure request changes: the config text and, when new credentials were given,
+/// the id of their (already stored) sealed row.
+struct Configured {
+    config: String,
+    credential_id: Option<String>,
+}
+
+fn access_failed(e: ApiError) -> ApiError {
+    ApiError::business(format!("Storage access validation failed: {e}"))
+}
+
+async fn configure_duckdb(
+    state: &AppState,
+    row: &StorageRow,
+    body: &serde_json::Map<String, Value>,
+) -> Result<Configured, ApiError> {
     if body.get("credentials").is_some_and(|c| !c.is_null()) {
         return Err(ApiError::business("DUCKDB storages take no credentials"));
     }
@@ -290,8 +359,7 @@ async fn update_storage(
     state.engines.forget(&row.id).await;
     let mut candidate = row.clone();
     candidate.config = Some(config_text.clone());
-    let engine = state.engines.get(&candidate).await;
-    let probe = match engine {
+    let probe = match state.engines.get(&candidate).await {
         Ok(engine) => engine
             .check_access()
             .await
@@ -300,25 +368,67 @@ async fn update_storage(
     };
     if let Err(e) = probe {
         state.engines.forget(&row.id).await;
-        return Err(ApiError::business(format!(
-            "Storage access validation failed: {e}"
-        )));
+        return Err(access_failed(e));
     }
-    state
-        .store
-        .update_storage(
-            &caller.project_id,
-            &id,
-            title.as_deref(),
-            Some(&config_text),
-        )
-        .await?;
-    let row = state
-        .store
-        .get_storage(&caller.project_id, &id)
-        .await?
-        .ok_or_else(|| not_found(&id, &caller.project_id))?;
-    Ok(Json(storage_detail(&state, &row).await?))
+    Ok(Configured {
+        config: config_text,
+        credential_id: None,
+    })
+}
+
+async fn configure_postgres(
+    state: &AppState,
+    caller: &Caller,
+    row: &StorageRow,
+    body: &serde_json::Map<String, Value>,
+) -> Result<Configured, ApiError> {
+    let config = PostgresStorageConfig::parse(body.get("config").unwrap_or(&Value::Null))?;
+    let given = match body.get("credentials") {
+        Some(c) if !c.is_null() => Some(PostgresCredentials::parse(c)?),
+        _ => None,
+    };
+    let credentials = match &given {
+        Some(c) => c.clone(),
+        None => state
+            .engines
+            .postgres_credentials(row)
+            .await?
+            .ok_or_else(|| {
+                ApiError::business(
+                    "POSTGRES storages need credentials: {\"username\", \"password\"}",
+                )
+            })?,
+    };
+    // Probe the new settings before saving them; a failed probe leaves the storage unchanged.
+    let probe = state.engines.postgres_engine(&config, &credentials)?;
+    probe
+        .check_access()
+        .await
+        .map_err(|e| access_failed(storage_error(e, POSTGRES)))?;
+    let credential_id = match given {
+        Some(c) => {
+            let id = uuid::Uuid::new_v4().to_string();
+            let plain = serde_json::to_vec(&c).map_err(anyhow::Error::from)?;
+            let sealed = state.engines.secrets().seal(&plain, &id)?;
+            let stored = CredentialRow {
+                id: id.clone(),
+                project_id: caller.project_id.clone(),
+                credential_type: POSTGRES_CREDENTIAL_TYPE.into(),
+                sealed,
+                identity: Some(c.public().to_string()),
+            };
+            state
+                .store
+                .insert_credential(&stored, Some(&caller.user_id))
+                .await?;
+            Some(id)
+        }
+        None => None,
+    };
+    Ok(Configured {
+        config: serde_json::to_string(&config).map_err(anyhow::Error::from)?,
+        credential_id,
+    })
 }
 
 /// Delete a data storage
@@ -358,6 +468,12 @@ async fn delete_storage(
         });
     }
     state.store.delete_storage(&caller.project_id, &id).await?;
+    if let Some(credential) = &row.credential_id {
+        state
+            .store
+            .delete_credential(&caller.project_id, credential)
+            .await?;
+    }
     state.engines.forget(&id).await;
     Ok(StatusCode::OK)
 }

@@ -7,19 +7,23 @@
 //! the project id: nothing reads across projects by accident.
 
 mod api_keys;
+mod credentials;
 mod data_marts;
 mod members;
 mod projects;
 mod runs;
 mod settings;
 mod storages;
+mod triggers;
 
 pub use api_keys::{ApiKeyRow, NewApiKey};
+pub use credentials::CredentialRow;
 pub use data_marts::{DataMartChange, DataMartRow, OwnerPresence, Viewer};
 pub use members::MemberRow;
 pub use projects::ProjectRow;
 pub use runs::{NewRun, RunRow};
 pub use storages::{NewStorage, StorageRow};
+pub use triggers::{TriggerKey, TriggerRow};
 
 use std::path::Path;
 use std::str::FromStr;

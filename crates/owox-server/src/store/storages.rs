@@ -113,23 +113,27 @@ impl Store {
         })?)
     }
 
+    /// Sets title and config, and the credential when `credential_id` is given (the
+    /// previous one is left for the caller to retire).
     pub async fn update_storage(
         &self,
         project_id: &str,
         id: &str,
         title: Option<&str>,
         config: Option<&str>,
+        credential_id: Option<&str>,
     ) -> anyhow::Result<()> {
         let at = now();
         on_pool!(self, |pool| {
             sqlx::query(
-                "UPDATE data_storage SET title = $1, config = $2, modified_at = $3 WHERE project_id = $4 AND id = $5 AND deleted_at IS NULL",
+                "UPDATE data_storage SET title = $1, config = $2, modified_at = $3, credential_id = COALESCE($6, credential_id) WHERE project_id = $4 AND id = $5 AND deleted_at IS NULL",
             )
             .bind(title)
             .bind(config)
             .bind(at)
             .bind(project_id)
             .bind(id)
+            .bind(credential_id)
             .execute(pool)
             .await
             .map(|r| r.rows_affected())

@@ -208,7 +208,7 @@ async fn storages_data_marts_and_runs(store: &Store) {
     );
     assert_eq!(store.storage_owners(&storage.id).await.unwrap(), ["0"]);
     store
-        .update_storage(p, &storage.id, Some("Mine"), Some("{}"))
+        .update_storage(p, &storage.id, Some("Mine"), Some("{}"), None)
         .await
         .unwrap();
     let updated = store.get_storage(p, &storage.id).await.unwrap().unwrap();

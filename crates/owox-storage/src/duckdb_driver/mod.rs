@@ -27,7 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use self::raw::{Db, RawConn};
 pub use self::types::DuckType;
-use crate::stream::Canceller;
+use crate::stream::{subquery_text, CancelOnDrop, Canceller};
 use crate::{
     quote_qualified_name, Cell, DefinitionRef, DiscoveredField, RowBatch, RowStream, Storage,
     StorageError,
@@ -266,16 +266,6 @@ fn validate(db: &Db, def: DefinitionRef<'_>) -> Result<Validated, StorageError> 
     Ok(Validated { plain, trusted })
 }
 
-/// The definition text as a subquery body: trailing blanks and `;` removed, and a final line
-/// break so a trailing `-- comment` cannot swallow the closing parenthesis.
-fn subquery_text(sql: &str) -> String {
-    let mut s = sql.trim_end();
-    while let Some(rest) = s.strip_suffix(';') {
-        s = rest.trim_end();
-    }
-    format!("{}\n", s.trim_start())
-}
-
 fn path_text(p: &Path) -> Result<String, StorageError> {
     p.to_str()
         .map(str::to_string)
@@ -326,8 +316,17 @@ impl Storage for DuckDbStorage {
         .map_err(|e| StorageError::Internal(e.to_string()))?
     }
 
-    fn source_sql(&self, def: DefinitionRef<'_>) -> Result<String, StorageError> {
-        validate(&self.db, def).map(|v| v.trusted)
+    fn dialect(&self) -> &'static dyn owox_query::Dialect {
+        &owox_query::DuckDb
+    }
+
+    async fn source_sql(&self, def: DefinitionRef<'_>) -> Result<String, StorageError> {
+        // Binding may read the header of a file the SQL names: off the async threads.
+        let def = def.to_owned_def();
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || validate(&db, def.as_ref()).map(|v| v.trusted))
+            .await
+            .map_err(|e| StorageError::Internal(e.to_string()))?
     }
 
     async fn describe(&self, def: DefinitionRef<'_>) -> Result<Vec<DiscoveredField>, StorageError> {
@@ -361,7 +360,7 @@ impl Storage for DuckDbStorage {
             })
             .map_err(|e| StorageError::Internal(format!("cannot start a query thread: {e}")))?;
         // If this future is dropped while the query starts, interrupt it.
-        let cancel_on_drop = CancelOnDrop(Some(canceller.clone()));
+        let cancel_on_drop = CancelOnDrop::new(canceller.clone());
         let columns = match ready_rx.await {
             Ok(Ok(columns)) => columns,
             Ok(Err(e)) => return Err(e),
@@ -448,22 +447,6 @@ struct Interrupter {
 impl Canceller for Interrupter {
     fn cancel(&self) {
         self.handle.interrupt();
-    }
-}
-
-struct CancelOnDrop(Option<Arc<dyn Canceller>>);
-
-impl CancelOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(c) = self.0.take() {
-            c.cancel();
-        }
     }
 }
 

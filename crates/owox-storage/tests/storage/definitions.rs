@@ -23,7 +23,7 @@ async fn sql_definition_round_trips_as_a_subquery() {
         "FROM orders SELECT id, amount",
         "/* c */ SELECT id, amount FROM orders;",
     ] {
-        let trusted = s.source_sql(DefinitionRef::Sql(sql)).unwrap();
+        let trusted = s.source_sql(DefinitionRef::Sql(sql)).await.unwrap();
         let wrapped = format!("SELECT count(*) AS n FROM ({trusted}) AS \"src\"");
         let (_, rows) = rows_of(s, stmt(&wrapped)).await.unwrap();
         assert_eq!(rows, vec![vec![Cell::Int(3)]], "{sql:?} -> {trusted:?}");
@@ -35,23 +35,28 @@ async fn table_and_view_definitions() {
     let env = open_with(SETUP);
     let s = &env.storage;
     assert_eq!(
-        s.source_sql(DefinitionRef::Table("orders")).unwrap(),
+        s.source_sql(DefinitionRef::Table("orders")).await.unwrap(),
         "SELECT * FROM \"orders\"\n"
     );
     assert_eq!(
-        s.source_sql(DefinitionRef::Table("main.orders")).unwrap(),
+        s.source_sql(DefinitionRef::Table("main.orders"))
+            .await
+            .unwrap(),
         "SELECT * FROM \"main\".\"orders\"\n"
     );
     let catalog = s
         .source_sql(DefinitionRef::Table("test.main.orders"))
+        .await
         .unwrap();
     assert_eq!(catalog, "SELECT * FROM \"test\".\"main\".\"orders\"\n");
     let quoted = s
         .source_sql(DefinitionRef::Table("shop.\"Order \"\"Lines\"\"\""))
+        .await
         .unwrap();
     assert_eq!(quoted, "SELECT * FROM \"shop\".\"Order \"\"Lines\"\"\"\n");
     let view = s
         .source_sql(DefinitionRef::View("shop.big_orders"))
+        .await
         .unwrap();
     let (_, rows) = rows_of(s, stmt(&view)).await.unwrap();
     assert_eq!(rows.len(), 2);
@@ -77,7 +82,7 @@ async fn bad_identifiers_are_400() {
         "a\"b",
     ] {
         for def in [DefinitionRef::Table(name), DefinitionRef::View(name)] {
-            let err = s.source_sql(def).unwrap_err();
+            let err = s.source_sql(def).await.unwrap_err();
             assert!(
                 matches!(err, StorageError::InvalidDefinition(ref m) if m.starts_with("Invalid fully qualified name")),
                 "{name:?}: {err:?}"
@@ -91,6 +96,7 @@ async fn bad_identifiers_are_400() {
     // An injection attempt is just a (missing) table name.
     let err = s
         .source_sql(DefinitionRef::Table("\"orders; DROP TABLE orders\""))
+        .await
         .unwrap_err();
     let msg = provider_message(err);
     assert!(msg.contains("orders; DROP TABLE orders"), "{msg}");
@@ -100,7 +106,11 @@ async fn bad_identifiers_are_400() {
 async fn missing_table_is_a_provider_error() {
     let env = open_with(SETUP);
     let s = &env.storage;
-    let msg = provider_message(s.source_sql(DefinitionRef::Table("nope")).unwrap_err());
+    let msg = provider_message(
+        s.source_sql(DefinitionRef::Table("nope"))
+            .await
+            .unwrap_err(),
+    );
     assert!(msg.contains("nope"), "{msg}");
     let msg = provider_message(
         s.describe(DefinitionRef::View("shop.nope"))

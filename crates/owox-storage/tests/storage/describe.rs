@@ -131,7 +131,7 @@ async fn string_operators_on_uuid_and_enum() {
          CREATE TABLE u AS SELECT '6f1e3c8a-3b0e-4d0f-9c67-0c1f2d3e4f5a'::UUID AS id, 'happy'::mood AS m;",
     );
     let s = &env.storage;
-    let source = s.source_sql(DefinitionRef::Table("u")).unwrap();
+    let source = s.source_sql(DefinitionRef::Table("u")).await.unwrap();
     let fields = s.describe(DefinitionRef::Table("u")).await.unwrap();
     assert_eq!(fields[0].type_name, "VARCHAR");
     assert_eq!(fields[0].native_type, "UUID");

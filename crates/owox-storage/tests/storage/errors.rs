@@ -16,7 +16,7 @@ async fn bad_sql_missing_table_and_binder_errors() {
         ("SELECT 1 +", "syntax error"),
     ];
     for (sql, needle) in cases {
-        let e1 = provider_message(s.source_sql(DefinitionRef::Sql(sql)).unwrap_err());
+        let e1 = provider_message(s.source_sql(DefinitionRef::Sql(sql)).await.unwrap_err());
         let e2 = provider_message(s.describe(DefinitionRef::Sql(sql)).await.unwrap_err());
         let e3 = provider_message(rows_of(s, stmt(sql)).await.unwrap_err());
         for e in [&e1, &e2, &e3] {

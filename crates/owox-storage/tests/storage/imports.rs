@@ -49,7 +49,7 @@ async fn csv_relative_absolute_and_replacement_scan() {
         format!("SELECT * FROM read_csv('{}') ORDER BY id", abs.display()),
         "SELECT * FROM '~/orders.csv' ORDER BY id".to_string(),
     ] {
-        let trusted = s.source_sql(DefinitionRef::Sql(&sql)).unwrap();
+        let trusted = s.source_sql(DefinitionRef::Sql(&sql)).await.unwrap();
         let (cols, rows) = rows_of(s, stmt(&trusted)).await.unwrap();
         assert_eq!(cols, ["id", "country", "amount"], "{sql}");
         assert_eq!(rows.len(), 3);
@@ -107,6 +107,7 @@ async fn missing_file_is_a_provider_error() {
     let s = &env.storage;
     let msg = provider_message(
         s.source_sql(DefinitionRef::Sql("SELECT * FROM read_csv('~/nope.csv')"))
+            .await
             .unwrap_err(),
     );
     assert!(msg.contains("nope.csv"), "{msg}");
@@ -120,6 +121,7 @@ async fn relative_paths_are_refused() {
     let s = &env.storage;
     let msg = provider_message(
         s.source_sql(DefinitionRef::Sql("SELECT * FROM read_csv('orders.csv')"))
+            .await
             .unwrap_err(),
     );
     assert!(msg.contains("Permission Error"), "{msg}");

@@ -48,7 +48,7 @@ async fn forbidden_definitions_are_refused() {
     ];
     let mut report = Vec::new();
     for (sql, must_be_400) in cases {
-        let result = s.source_sql(DefinitionRef::Sql(sql));
+        let result = s.source_sql(DefinitionRef::Sql(sql)).await;
         let err = result.expect_err(sql);
         assert!(
             !matches!(err, StorageError::Internal(_) | StorageError::Cancelled),
@@ -74,24 +74,26 @@ async fn forbidden_definitions_are_refused() {
 async fn messages_are_clear() {
     let env = open_with("CREATE TABLE t AS SELECT 1 AS a;");
     let s = &env.storage;
-    let msg = |sql: &str| match s.source_sql(DefinitionRef::Sql(sql)).unwrap_err() {
-        StorageError::InvalidDefinition(m) => m,
-        other => panic!("{sql}: {other:?}"),
+    let msg = |sql: &'static str| async move {
+        match s.source_sql(DefinitionRef::Sql(sql)).await.unwrap_err() {
+            StorageError::InvalidDefinition(m) => m,
+            other => panic!("{sql}: {other:?}"),
+        }
     };
     assert_eq!(
-        msg("SELECT 1; SELECT 2"),
+        msg("SELECT 1; SELECT 2").await,
         "The SQL definition must be exactly one SELECT statement, but it has 2 statements"
     );
     assert_eq!(
-        msg("DROP TABLE t"),
+        msg("DROP TABLE t").await,
         "Only a SELECT statement is allowed in a data mart definition, not DROP"
     );
     assert_eq!(
-        msg("SET threads = 1"),
+        msg("SET threads = 1").await,
         "Only a SELECT statement is allowed in a data mart definition, not SET"
     );
     assert_eq!(
-        msg(""),
+        msg("").await,
         "The SQL definition is empty: it must be one SELECT statement"
     );
 }

@@ -7,5 +7,6 @@ mod describe;
 mod errors;
 mod imports;
 mod lockdown;
+mod postgres;
 mod streaming;
 mod values;

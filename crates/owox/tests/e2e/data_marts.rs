@@ -84,7 +84,7 @@ async fn storages_are_created_listed_and_refused_for_missing_drivers() {
         body["details"]["errors"][0]["message"],
         "type must be one of the following values: GOOGLE_BIGQUERY, AWS_ATHENA, SNOWFLAKE, AWS_REDSHIFT, DATABRICKS, LEGACY_GOOGLE_BIGQUERY, DUCKDB, POSTGRES."
     );
-    for t in ["GOOGLE_BIGQUERY", "SNOWFLAKE", "POSTGRES"] {
+    for t in ["GOOGLE_BIGQUERY", "SNOWFLAKE", "DATABRICKS"] {
         let (status, body) = s.post("/api/data-storages", json!({"type": t})).await;
         assert_eq!(status, 400, "{t}");
         assert!(

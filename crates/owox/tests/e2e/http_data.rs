@@ -4,12 +4,12 @@ use serde_json::{json, Value};
 
 use crate::support::{client, Server, Session};
 
-fn b64(v: Value) -> String {
+pub fn b64(v: Value) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
 }
 
-async fn stream(s: &Session, path: &str) -> reqwest::Response {
+pub async fn stream(s: &Session, path: &str) -> reqwest::Response {
     client()
         .get(format!("{}{path}", s.base))
         .header("x-owox-authorization", format!("Bearer {}", s.token))
@@ -91,6 +91,35 @@ async fn streams_rows_with_output_controls() {
         .as_object()
         .unwrap_or_else(|| panic!("{latest}"));
     assert_eq!(totals["id | SUM"], json!(45), "{totals:?}");
+    // No limit and no grouping: the streamed rows are the totals' rows, so no second query.
+    assert_eq!(
+        latest["additionalParams"]["httpData"]["totalsSource"],
+        "stream"
+    );
+    assert_eq!(
+        totals["big | MAX"],
+        json!(9007199254741002u64),
+        "{totals:?}"
+    );
+    // The same request with a limit computes the same totals by the totals query: the two
+    // paths agree value for value and type for type.
+    let r = stream(
+        &s,
+        &format!("/api/external/http-data/data-marts/{id}.ndjson?limit=1"),
+    )
+    .await;
+    let queried_run = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    assert_eq!(r.text().await.unwrap().lines().count(), 1);
+    wait_for_run(&server, &queried_run).await;
+    let (_, queried) = s
+        .get(&format!("/api/data-marts/{id}/runs/{queried_run}"))
+        .await;
+    assert_eq!(
+        queried["additionalParams"]["httpData"]["totalsSource"],
+        "query"
+    );
+    assert_eq!(&queried["totals"], &latest["totals"]);
+    assert_eq!(totals.len(), 12, "{totals:?}");
     assert!(latest["additionalParams"]["httpData"]
         .get("totals")
         .is_none());
@@ -107,11 +136,23 @@ async fn streams_rows_with_output_controls() {
     let filter = b64(json!([{"column": "id", "operator": "gte", "value": 3}]));
     let sort = b64(json!([{"column": "id", "direction": "desc"}]));
     let path = format!("/api/external/http-data/data-marts/{id}.ndjson?column=id&column=full,%20name&filter={filter}&sort={sort}&limit=2");
-    let text = stream(&s, &path).await.text().await.unwrap();
+    let r = stream(&s, &path).await;
+    let limited_run = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    let text = r.text().await.unwrap();
     assert_eq!(
         text,
         "{\"id\":9,\"full, name\":\"name 9\"}\n{\"id\":8,\"full, name\":\"name 8\"}\n"
     );
+    // With a limit the totals still cover every filtered row: they come from the query.
+    wait_for_run(&server, &limited_run).await;
+    let (_, run) = s
+        .get(&format!("/api/data-marts/{id}/runs/{limited_run}"))
+        .await;
+    assert_eq!(
+        run["additionalParams"]["httpData"]["totalsSource"], "query",
+        "{run}"
+    );
+    assert_eq!(run["totals"]["id | SUM"], json!(42), "{run}");
 
     // Aggregation labels.
     let aggregation = b64(json!([{"column": "id", "function": "SUM"}]));
@@ -215,7 +256,10 @@ async fn a_client_that_goes_away_does_not_hold_the_server() {
 }
 
 /// The run record once the stream has ended it (it is RUNNING until then).
-async fn wait_for_run(server: &Server, run_id: &str) -> (String, Option<String>, Option<String>) {
+pub async fn wait_for_run(
+    server: &Server,
+    run_id: &str,
+) -> (String, Option<String>, Option<String>) {
     let store = server.store().await;
     for _ in 0..400 {
         if let Some(run) = store.get_run("0", run_id).await.unwrap() {

@@ -7,4 +7,5 @@ mod ctl;
 mod data_marts;
 mod foundation;
 mod http_data;
+mod postgres;
 mod support;

@@ -1,22 +1,38 @@
 //! Storage engines: opens the driver for a storage row and keeps it open, one engine per
-//! storage per process (a DuckDB file can be opened by one database instance at a time).
+//! storage per process (a DuckDB file can be opened by one database instance at a time; a
+//! PostgreSQL storage keeps one connection pool).
 //!
 //! Also maps driver errors onto the reference's HTTP answers.
 
-use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+mod duckdb;
+mod postgres;
 
-use owox_storage::{DuckDbAdmin, DuckDbConfig, DuckDbStorage, Storage, StorageError};
-use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use owox_storage::{
+    DuckDbAdmin, DuckDbConfig, DuckDbStorage, PostgresStorage, Storage, StorageError,
+};
 use tokio::sync::Mutex;
 
+pub use self::duckdb::DuckDbStorageConfig;
+pub use self::postgres::{
+    driver_config, PostgresCredentials, PostgresStorageConfig,
+    CREDENTIAL_TYPE as POSTGRES_CREDENTIAL_TYPE,
+};
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::store::StorageRow;
+use crate::secrets::SecretBox;
+use crate::store::{StorageRow, Store};
 
 /// The storage types this build can run.
 pub const DUCKDB: &str = "DUCKDB";
+pub const POSTGRES: &str = "POSTGRES";
+/// Types that can be created here.
+pub const RUNNABLE_TYPES: &[&str] = &[DUCKDB, POSTGRES];
 
 /// Every storage type the API knows, in the order of the validation message.
 pub const STORAGE_TYPES: &[&str] = &[
@@ -53,79 +69,40 @@ pub fn unavailable(storage_type: &str) -> ApiError {
     ))
 }
 
-/// `config` of a DUCKDB storage. Paths are relative to the data directory, or absolute inside
-/// it; nothing else is accepted, because analysts' SQL runs against these files.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct DuckDbStorageConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub database_path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub imports_path: Option<String>,
-}
-
-impl DuckDbStorageConfig {
-    /// The config of a project's default storage: the default project's files are
-    /// `duckdb/owox.duckdb` and `imports/`; other projects get their own folder.
-    pub fn default_for_project(project_id: &str) -> Self {
-        if project_id == crate::store::DEFAULT_PROJECT_ID {
-            Self {
-                database_path: Some("duckdb/owox.duckdb".into()),
-                imports_path: Some("imports".into()),
-            }
-        } else {
-            Self {
-                database_path: Some(format!("projects/{project_id}/owox.duckdb")),
-                imports_path: Some(format!("projects/{project_id}/imports")),
-            }
-        }
-    }
-
-    /// Parses and checks a `config` value given to the API.
-    pub fn parse(value: &serde_json::Value) -> Result<Self, ApiError> {
-        let config: Self = serde_json::from_value(value.clone()).map_err(|e| {
-            ApiError::business(format!(
-                "Invalid DUCKDB storage config: {e}. Expected {{\"databasePath\"?: string, \"importsPath\"?: string}}"
-            ))
-        })?;
-        for (name, path) in [
-            ("databasePath", &config.database_path),
-            ("importsPath", &config.imports_path),
-        ] {
-            if let Some(p) = path {
-                check_relative(name, p)?;
-            }
-        }
-        Ok(config)
-    }
-}
-
-fn check_relative(name: &str, path: &str) -> Result<(), ApiError> {
-    let p = Path::new(path);
-    let escapes = p.components().any(|c| matches!(c, Component::ParentDir));
-    if path.trim().is_empty() || escapes || p.is_absolute() {
-        return Err(ApiError::business(format!(
-            "Invalid DUCKDB storage config: {name} must be a path relative to the server's data directory, without '..'"
-        )));
-    }
-    Ok(())
-}
-
 pub struct Engines {
     data_dir: PathBuf,
     memory_limit: String,
     threads: usize,
-    open: Mutex<HashMap<String, Arc<dyn Storage>>>,
+    statement_timeout: Option<Duration>,
+    store: Store,
+    secrets: SecretBox,
+    /// Open engines by storage id.
+    open: Mutex<HashMap<String, OpenEngine>>,
+}
+
+/// An open engine, with the `modified_at` of the storage row it was opened from (a PostgreSQL
+/// engine is rebuilt when another instance changed the storage).
+struct OpenEngine {
+    opened_from: DateTime<Utc>,
+    engine: Arc<dyn Storage>,
 }
 
 impl Engines {
-    pub fn new(config: &Config) -> Self {
+    pub fn new(config: &Config, store: Store, secrets: SecretBox) -> Self {
         Self {
             data_dir: config.data_dir.clone(),
             memory_limit: config.duckdb_memory_limit.clone(),
             threads: config.duckdb_threads,
+            statement_timeout: config.query_timeout,
+            store,
+            secrets,
             open: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The sealing box of storage credentials.
+    pub fn secrets(&self) -> &SecretBox {
+        &self.secrets
     }
 
     /// The driver settings of a DUCKDB storage row.
@@ -149,23 +126,82 @@ impl Engines {
         })
     }
 
+    /// The stored credentials of a POSTGRES storage, opened.
+    pub async fn postgres_credentials(
+        &self,
+        row: &StorageRow,
+    ) -> Result<Option<PostgresCredentials>, ApiError> {
+        let Some(credential_id) = row.credential_id.as_deref() else {
+            return Ok(None);
+        };
+        let Some(stored) = self
+            .store
+            .get_credential(&row.project_id, credential_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let plain = self.secrets.open(&stored.sealed, &stored.id)?;
+        let credentials: PostgresCredentials = serde_json::from_slice(&plain)
+            .map_err(|_| anyhow::anyhow!("credential {} is not readable", stored.id))?;
+        Ok(Some(credentials))
+    }
+
+    /// A PostgreSQL engine for these settings (not kept; for probing new settings).
+    pub fn postgres_engine(
+        &self,
+        config: &PostgresStorageConfig,
+        credentials: &PostgresCredentials,
+    ) -> Result<PostgresStorage, ApiError> {
+        PostgresStorage::new(&driver_config(config, credentials, self.statement_timeout))
+            .map_err(|e| storage_error(e, POSTGRES))
+    }
+
     /// The open engine of a storage, opening it on first use.
     pub async fn get(&self, row: &StorageRow) -> Result<Arc<dyn Storage>, ApiError> {
         let mut open = self.open.lock().await;
-        if let Some(engine) = open.get(&row.id) {
-            return Ok(engine.clone());
+        if let Some(open) = open.get(&row.id) {
+            if row.storage_type == DUCKDB || open.opened_from == row.modified_at {
+                return Ok(open.engine.clone());
+            }
         }
-        if row.storage_type != DUCKDB {
-            return Err(unavailable(&row.storage_type));
-        }
-        let config = self.duckdb_config(row)?;
-        let engine: Arc<dyn Storage> = Arc::new(
-            tokio::task::spawn_blocking(move || DuckDbStorage::open(config))
-                .await
-                .map_err(|e| anyhow::anyhow!("opening DuckDB panicked: {e}"))?
-                .map_err(|e| storage_error(e, DUCKDB))?,
+        let engine: Arc<dyn Storage> = match row.storage_type.as_str() {
+            DUCKDB => {
+                let config = self.duckdb_config(row)?;
+                Arc::new(
+                    tokio::task::spawn_blocking(move || DuckDbStorage::open(config))
+                        .await
+                        .map_err(|e| anyhow::anyhow!("opening DuckDB panicked: {e}"))?
+                        .map_err(|e| storage_error(e, DUCKDB))?,
+                )
+            }
+            POSTGRES => {
+                let not_configured = || {
+                    read_failure(
+                        "Storage setup is not finished: configure its connection and credentials",
+                        POSTGRES,
+                    )
+                };
+                let config = row
+                    .config
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str::<PostgresStorageConfig>(c).ok())
+                    .ok_or_else(not_configured)?;
+                let credentials = self
+                    .postgres_credentials(row)
+                    .await?
+                    .ok_or_else(not_configured)?;
+                Arc::new(self.postgres_engine(&config, &credentials)?)
+            }
+            other => return Err(unavailable(other)),
+        };
+        open.insert(
+            row.id.clone(),
+            OpenEngine {
+                opened_from: row.modified_at,
+                engine: engine.clone(),
+            },
         );
-        open.insert(row.id.clone(), engine.clone());
         Ok(engine)
     }
 
@@ -193,7 +229,13 @@ impl Engines {
             .map_err(|e| anyhow::anyhow!("DuckDB setup panicked: {e}"))?
             .map_err(|e| storage_error(e, DUCKDB))?,
         );
-        open.insert(row.id.clone(), engine.clone());
+        open.insert(
+            row.id.clone(),
+            OpenEngine {
+                opened_from: row.modified_at,
+                engine: engine.clone(),
+            },
+        );
         Ok(engine)
     }
 
@@ -235,27 +277,5 @@ pub fn storage_error(error: StorageError, storage_type: &str) -> ApiError {
         }
         StorageError::Cancelled => ApiError::Internal(anyhow::anyhow!("query cancelled")),
         StorageError::Internal(message) => ApiError::Internal(anyhow::anyhow!(message)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn duckdb_config_paths_stay_inside_the_data_directory() {
-        assert!(DuckDbStorageConfig::parse(&json!({"databasePath": "shop/shop.duckdb"})).is_ok());
-        assert!(DuckDbStorageConfig::parse(&json!({})).is_ok());
-        for bad in [
-            json!({"databasePath": "/etc/passwd"}),
-            json!({"importsPath": "../outside"}),
-            json!({"importsPath": "a/../../b"}),
-            json!({"databasePath": ""}),
-            json!({"other": 1}),
-            json!({"databasePath": 5}),
-        ] {
-            assert!(DuckDbStorageConfig::parse(&bad).is_err(), "{bad}");
-        }
     }
 }

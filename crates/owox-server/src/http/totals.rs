@@ -1,0 +1,392 @@
+//! Totals computed in flight (http-data.md §11.9): when the stream carries exactly the rows the
+//! totals aggregate, they are accumulated from the batches as they go out, so no second query
+//! runs. Values come out as the embedded DuckDB storage's totals query would write them:
+//! `SUM` of integers an exact integer (HUGEINT), of decimals an exact decimal with the
+//! column's scale, of floats a float; `AVG` a float; `MIN`/`MAX` the value itself. Whenever a
+//! value does not fit these rules (an unexpected type, an overflow), the accumulator gives up
+//! and the caller runs the totals query after the last byte, as before.
+
+use owox_contract::http_data::AggregateFunction;
+use owox_query::TotalsQuery;
+use owox_storage::{Cell, RowBatch};
+
+/// Running totals over the streamed rows.
+pub struct InFlightTotals {
+    labels: Vec<String>,
+    /// The distinct columns the targets read, by index in the row.
+    columns: Vec<usize>,
+    /// Each target's accumulator and the position of its column in `columns`.
+    targets: Vec<(usize, Accumulator)>,
+    /// One row's parsed values of `columns` (reused).
+    values: Vec<Option<Num>>,
+    failed: bool,
+}
+
+impl InFlightTotals {
+    /// `Some` when `totals` can be computed from rows whose columns are `keys`.
+    pub fn new(totals: &TotalsQuery, keys: &[String]) -> Option<InFlightTotals> {
+        if !totals.over_streamed_rows {
+            return None;
+        }
+        let mut columns = Vec::new();
+        let mut targets = Vec::with_capacity(totals.targets.len());
+        for (column, function) in &totals.targets {
+            let index = keys.iter().position(|k| k == column)?;
+            let slot = match columns.iter().position(|c| *c == index) {
+                Some(slot) => slot,
+                None => {
+                    columns.push(index);
+                    columns.len() - 1
+                }
+            };
+            let acc = match function {
+                AggregateFunction::Sum => Accumulator::Sum(Sum::default()),
+                AggregateFunction::Avg => Accumulator::Avg(Sum::default()),
+                AggregateFunction::Min => Accumulator::Min(None),
+                AggregateFunction::Max => Accumulator::Max(None),
+                _ => return None,
+            };
+            targets.push((slot, acc));
+        }
+        Some(InFlightTotals {
+            labels: totals.labels.clone(),
+            values: Vec::with_capacity(columns.len()),
+            columns,
+            targets,
+            failed: false,
+        })
+    }
+
+    pub fn observe(&mut self, batch: &RowBatch) {
+        if self.failed {
+            return;
+        }
+        for row in &batch.rows {
+            self.values.clear();
+            for index in &self.columns {
+                match row.get(*index).map(num) {
+                    Some(Some(value)) => self.values.push(value),
+                    _ => {
+                        self.failed = true;
+                        return;
+                    }
+                }
+            }
+            for (slot, acc) in &mut self.targets {
+                if let Some(value) = self.values[*slot] {
+                    if !acc.add(value) {
+                        self.failed = true;
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The labels and one value per label, or `None` when the rows did not fit the rules.
+    pub fn finish(self) -> Option<(Vec<String>, Vec<Cell>)> {
+        if self.failed {
+            return None;
+        }
+        let values = self
+            .targets
+            .into_iter()
+            .map(|(_, acc)| acc.value())
+            .collect();
+        Some((self.labels, values))
+    }
+}
+
+/// A numeric value: integers, decimals scaled by `10^scale`, floats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Num {
+    Int(i128),
+    Dec(i128, u32),
+    Float(f64),
+}
+
+/// `Some(None)` for NULL, `Some(Some(n))` for a number, `None` for anything else.
+fn num(cell: &Cell) -> Option<Option<Num>> {
+    Some(Some(match cell {
+        Cell::Null => return Some(None),
+        Cell::Int(v) => Num::Int(i128::from(*v)),
+        Cell::UInt(v) => Num::Int(i128::from(*v)),
+        Cell::HugeInt(v) => Num::Int(*v),
+        Cell::Float(v) => Num::Float(*v),
+        Cell::Decimal(text) => {
+            let (v, scale) = parse_decimal(text)?;
+            Num::Dec(v, scale)
+        }
+        _ => return None,
+    }))
+}
+
+impl Num {
+    fn cell(self) -> Cell {
+        match self {
+            Num::Int(v) => Cell::HugeInt(v),
+            Num::Dec(v, scale) => Cell::Decimal(format_decimal(v, scale)),
+            Num::Float(v) => Cell::Float(v),
+        }
+    }
+
+    /// Orders two values of one column; `None` when they are not of one kind and scale.
+    fn compare(self, other: Num) -> Option<std::cmp::Ordering> {
+        match (self, other) {
+            (Num::Int(x), Num::Int(y)) => Some(x.cmp(&y)),
+            (Num::Dec(x, sx), Num::Dec(y, sy)) if sx == sy => Some(x.cmp(&y)),
+            (Num::Float(x), Num::Float(y)) => x.partial_cmp(&y),
+            _ => None,
+        }
+    }
+}
+
+enum Accumulator {
+    Sum(Sum),
+    Avg(Sum),
+    Min(Option<Num>),
+    Max(Option<Num>),
+}
+
+/// A sum of one column's values, all of one kind.
+#[derive(Default)]
+struct Sum {
+    /// The first value, standing for the kind (and decimal scale) every value must have.
+    first: Option<Num>,
+    /// Integers, or decimals scaled by `10^scale`.
+    exact: i128,
+    float: f64,
+    count: u64,
+}
+
+/// `"-12.50"` → (-1250, 2), without allocating (it runs for every decimal streamed).
+fn parse_decimal(text: &str) -> Option<(i128, u32)> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut value: i128 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
+    }
+    Some((
+        if negative { -value } else { value },
+        u32::try_from(frac.len()).ok()?,
+    ))
+}
+
+fn format_decimal(value: i128, scale: u32) -> String {
+    if scale == 0 {
+        return value.to_string();
+    }
+    let digits = value.unsigned_abs().to_string();
+    let scale = scale as usize;
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (int, frac) = padded.split_at(padded.len() - scale);
+    format!("{}{int}.{frac}", if value < 0 { "-" } else { "" })
+}
+
+impl Sum {
+    fn add(&mut self, value: Num) -> bool {
+        match self.first {
+            None => self.first = Some(value),
+            Some(first) => {
+                let same_kind = matches!(
+                    (first, value),
+                    (Num::Int(_), Num::Int(_)) | (Num::Float(_), Num::Float(_))
+                ) || matches!((first, value), (Num::Dec(_, a), Num::Dec(_, b)) if a == b);
+                if !same_kind {
+                    return false;
+                }
+            }
+        }
+        self.count += 1;
+        match value {
+            Num::Float(v) => self.float += v,
+            Num::Int(v) | Num::Dec(v, _) => match self.exact.checked_add(v) {
+                Some(total) => self.exact = total,
+                None => return false,
+            },
+        }
+        true
+    }
+
+    fn total(&self) -> Cell {
+        match self.first {
+            None => Cell::Null,
+            Some(Num::Int(_)) => Cell::HugeInt(self.exact),
+            Some(Num::Dec(_, scale)) => Cell::Decimal(format_decimal(self.exact, scale)),
+            Some(Num::Float(_)) => Cell::Float(self.float),
+        }
+    }
+
+    fn mean(&self) -> Cell {
+        let n = self.count as f64;
+        match self.first {
+            None => Cell::Null,
+            Some(Num::Int(_)) => Cell::Float(self.exact as f64 / n),
+            Some(Num::Dec(_, scale)) => {
+                Cell::Float(self.exact as f64 / 10f64.powi(scale as i32) / n)
+            }
+            Some(Num::Float(_)) => Cell::Float(self.float / n),
+        }
+    }
+}
+
+/// Keeps the extreme of `best` and `value` in the direction `want`; false when not comparable.
+fn keep(best: &mut Option<Num>, value: Num, want: std::cmp::Ordering) -> bool {
+    let order = match best {
+        None => value.compare(value).map(|_| want),
+        Some(current) => value.compare(*current),
+    };
+    match order {
+        Some(o) => {
+            if o == want {
+                *best = Some(value);
+            }
+            true
+        }
+        None => false,
+    }
+}
+
+impl Accumulator {
+    fn add(&mut self, value: Num) -> bool {
+        match self {
+            Accumulator::Sum(sum) | Accumulator::Avg(sum) => sum.add(value),
+            Accumulator::Min(best) => keep(best, value, std::cmp::Ordering::Less),
+            Accumulator::Max(best) => keep(best, value, std::cmp::Ordering::Greater),
+        }
+    }
+
+    fn value(self) -> Cell {
+        match self {
+            Accumulator::Sum(sum) => sum.total(),
+            Accumulator::Avg(sum) => sum.mean(),
+            Accumulator::Min(best) | Accumulator::Max(best) => best.map_or(Cell::Null, Num::cell),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use owox_query::{Statement, TotalsQuery};
+
+    fn totals(targets: &[(&str, AggregateFunction)], over_streamed_rows: bool) -> TotalsQuery {
+        TotalsQuery {
+            labels: targets
+                .iter()
+                .map(|(c, f)| owox_query::aggregate_label(c, *f))
+                .collect(),
+            statement: Statement {
+                sql: String::new(),
+                params: vec![],
+            },
+            targets: targets.iter().map(|(c, f)| (c.to_string(), *f)).collect(),
+            over_streamed_rows,
+        }
+    }
+
+    fn batch(rows: Vec<Vec<Cell>>) -> RowBatch {
+        RowBatch { rows }
+    }
+
+    #[test]
+    fn sums_means_and_extremes_follow_the_column_type() {
+        use AggregateFunction::*;
+        let keys = vec!["n".to_string(), "d".to_string(), "f".to_string()];
+        let t = totals(
+            &[
+                ("n", Sum),
+                ("n", Avg),
+                ("d", Sum),
+                ("d", Min),
+                ("f", Max),
+                ("f", Sum),
+            ],
+            true,
+        );
+        let mut acc = InFlightTotals::new(&t, &keys).unwrap();
+        acc.observe(&batch(vec![
+            vec![
+                Cell::Int(i64::MAX),
+                Cell::Decimal("-1.50".into()),
+                Cell::Float(0.5),
+            ],
+            vec![
+                Cell::Int(i64::MAX),
+                Cell::Decimal("0.25".into()),
+                Cell::Null,
+            ],
+        ]));
+        acc.observe(&batch(vec![vec![
+            Cell::Null,
+            Cell::Decimal("-0.05".into()),
+            Cell::Float(2.0),
+        ]]));
+        let (labels, values) = acc.finish().unwrap();
+        assert_eq!(labels[0], "n | SUM");
+        assert_eq!(
+            values,
+            vec![
+                Cell::HugeInt(2 * i128::from(i64::MAX)),
+                Cell::Float(i64::MAX as f64),
+                Cell::Decimal("-1.30".into()),
+                Cell::Decimal("-1.50".into()),
+                Cell::Float(2.0),
+                Cell::Float(2.5),
+            ]
+        );
+    }
+
+    #[test]
+    fn gives_up_when_it_cannot_match_the_query() {
+        use AggregateFunction::*;
+        let keys = vec!["n".to_string()];
+        // A limit, a grouping or a HAVING: the stream is not the totals' rows.
+        assert!(InFlightTotals::new(&totals(&[("n", Sum)], false), &keys).is_none());
+        // Percentiles need every value.
+        assert!(InFlightTotals::new(&totals(&[("n", P50)], true), &keys).is_none());
+        // A target that is not an output column.
+        assert!(InFlightTotals::new(&totals(&[("x", Sum)], true), &keys).is_none());
+        // A value of another kind.
+        let mut acc = InFlightTotals::new(&totals(&[("n", Sum)], true), &keys).unwrap();
+        acc.observe(&batch(vec![vec![Cell::Text("NaN".into())]]));
+        assert!(acc.finish().is_none());
+        // Overflow beyond i128.
+        let mut acc = InFlightTotals::new(&totals(&[("n", Sum)], true), &keys).unwrap();
+        acc.observe(&batch(vec![
+            vec![Cell::HugeInt(i128::MAX)],
+            vec![Cell::HugeInt(1)],
+        ]));
+        assert!(acc.finish().is_none());
+        // No rows: NULL, as SQL.
+        let acc = InFlightTotals::new(&totals(&[("n", Sum), ("n", Min)], true), &keys).unwrap();
+        assert_eq!(acc.finish().unwrap().1, vec![Cell::Null, Cell::Null]);
+    }
+
+    #[test]
+    fn decimals_format_with_their_scale() {
+        assert_eq!(format_decimal(-5, 2), "-0.05");
+        assert_eq!(format_decimal(1234, 2), "12.34");
+        assert_eq!(format_decimal(0, 3), "0.000");
+        assert_eq!(format_decimal(42, 0), "42");
+        assert_eq!(parse_decimal("-0.05"), Some((-5, 2)));
+        assert_eq!(parse_decimal("12"), Some((12, 0)));
+        assert_eq!(parse_decimal("x"), None);
+        assert_eq!(parse_decimal("-"), None);
+        assert_eq!(parse_decimal("1.-5"), None);
+        assert_eq!(
+            parse_decimal("99999999999999999999999999999999999999999"),
+            None
+        );
+    }
+}
