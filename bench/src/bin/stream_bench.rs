@@ -144,6 +144,42 @@ impl Api {
 
     /// A storage of `storage_type` configured with `config` (and credentials), and a published
     /// TABLE data mart over `table` on it; the mart's id.
+    /// A published SQL data mart on storage `storage_id`; the mart's id.
+    async fn sql_mart(&self, storage_id: &str, sql: &str) -> anyhow::Result<String> {
+        let mart = self
+            .call(
+                "POST",
+                "/api/data-marts",
+                json!({"title": "probe", "storageId": storage_id}),
+            )
+            .await?;
+        let id = mart["id"].as_str().context("mart id")?.to_string();
+        self.call(
+            "PUT",
+            &format!("/api/data-marts/{id}/definition"),
+            json!({"definitionType": "SQL", "definition": {"sqlQuery": sql}}),
+        )
+        .await?;
+        self.call("PUT", &format!("/api/data-marts/{id}/publish"), json!({}))
+            .await?;
+        Ok(id)
+    }
+
+    /// The body of a (small) stream.
+    async fn stream_text(&self, mart: &str) -> anyhow::Result<String> {
+        Ok(http_client()
+            .get(format!(
+                "{}/api/external/http-data/data-marts/{mart}.ndjson",
+                self.base
+            ))
+            .header("x-owox-authorization", format!("Bearer {}", self.token))
+            .header("x-owox-api-key-id", &self.key_id)
+            .send()
+            .await?
+            .text()
+            .await?)
+    }
+
     async fn table_mart(
         &self,
         storage_type: &str,
@@ -232,14 +268,17 @@ async fn main() -> anyhow::Result<()> {
 
     // 2. The server on that data directory.
     let duck_threads = threads.to_string();
-    let mut server = OwoxServer::start_in(
-        &owox,
-        dir,
-        &[
-            ("DUCKDB_THREADS", duck_threads.as_str()),
-            ("QUERY_TIMEOUT_SECONDS", "0"),
-        ],
-    )?;
+    let mut env: Vec<(&str, &str)> = vec![
+        ("DUCKDB_THREADS", duck_threads.as_str()),
+        ("QUERY_TIMEOUT_SECONDS", "0"),
+    ];
+    for setting in &args.server_env {
+        let (name, value) = setting
+            .split_once('=')
+            .with_context(|| format!("--server-env wants NAME=value, got {setting:?}"))?;
+        env.push((name, value));
+    }
+    let mut server = OwoxServer::start_in(&owox, dir, &env)?;
     server.wait_ready(Duration::from_secs(120)).await?;
     let key = server.create_key()?;
     let exchanged: Value = http_client()
@@ -283,6 +322,22 @@ async fn main() -> anyhow::Result<()> {
         let full = probe(&probe_bin, &url(""), &api.token, &api.key_id, pid)?;
         line(&format!("{} rows (columns=*)", args.rows), &full);
         println!("  after it: {}", memory_breakdown(pid));
+        let storage_id = api
+            .call("GET", &format!("/api/data-marts/{mart}"), Value::Null)
+            .await?["storage"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let probe_mart = api
+        .sql_mart(
+            &storage_id,
+            "SELECT current_setting('memory_limit') AS memory_limit, (SELECT sum(memory_usage_bytes) FROM duckdb_memory()) AS duckdb_memory_bytes",
+        )
+        .await?;
+        println!(
+            "  DuckDB says: {}",
+            api.stream_text(&probe_mart).await?.trim()
+        );
         let rps = full["rows_per_s"].as_f64().unwrap_or(0.0);
         let (rss_small, rss_full) = (
             small["server_peak_rss_mib"].as_f64().unwrap_or(0.0),

@@ -12,6 +12,11 @@ use owox_server::config::{Config, ConfigError, Sources};
 
 use cli::{Cli, Command, MigrationsCommand};
 
+/// mimalloc instead of glibc's allocator: a stream allocates and frees a value per cell, and
+/// with glibc that was a fifth of the server's CPU (perf) and its freed memory stayed resident.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Sources::load(cli.flags()).and_then(|s| Config::resolve(&s)) {

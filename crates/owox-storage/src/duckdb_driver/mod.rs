@@ -114,6 +114,7 @@ impl DuckDbAdmin {
             ("allow_community_extensions", "false".into()),
             ("allow_unsigned_extensions", "false".into()),
             ("allow_extension_repositories", "forbidden".into()),
+            ("preserve_insertion_order", "false".into()),
         ];
         let db = Arc::new(Db::open(&config.database_path, &settings)?);
         // SAFETY: `db` is a valid open database, kept alive by the `Arc` for as long as any

@@ -170,7 +170,7 @@ async fn resource_settings_apply() {
     let env = open();
     let row = one_row(
         &env.storage,
-        "SELECT current_setting('threads'), current_setting('memory_limit'), current_setting('temp_directory')",
+        "SELECT current_setting('threads'), current_setting('memory_limit'), current_setting('temp_directory'), current_setting('preserve_insertion_order')",
     )
     .await;
     eprintln!("{row:?}");
@@ -183,4 +183,6 @@ async fn resource_settings_apply() {
         owox_storage::Cell::Text(t) => assert!(t.ends_with("/tmp"), "{t}"),
         other => panic!("{other:?}"),
     }
+    // A LIMIT streams instead of collecting its rows first (docs/compatibility.md, row order).
+    assert_eq!(row[3], owox_storage::Cell::Bool(false));
 }
