@@ -505,3 +505,29 @@ async fn unreachable_servers_and_bad_roles_are_provider_errors() {
         .unwrap();
     assert!(!format!("{nobody:?}").contains("s3cret"));
 }
+
+#[tokio::test]
+async fn permission_denied_is_the_providers_message() {
+    let env = pg_with("CREATE TABLE secret AS SELECT 1 AS id;").await;
+    env.admin
+        .batch_execute(
+            "DO $$ BEGIN CREATE ROLE owox_t_limited LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+        )
+        .await
+        .unwrap();
+    let mut limited = config(&env.schema);
+    limited.username = "owox_t_limited".into();
+    let storage = PostgresStorage::new(&limited).unwrap();
+    storage.check_access().await.unwrap();
+    // Without USAGE on the schema, PostgreSQL skips it in the search path…
+    let qualified = format!("{}.secret", env.schema);
+    let msg = provider_message(
+        storage
+            .describe(DefinitionRef::Table(&qualified))
+            .await
+            .unwrap_err(),
+    );
+    // …and a qualified name gets the refusal itself.
+    assert!(msg.contains("permission denied"), "{msg}");
+    env.cleanup().await;
+}

@@ -333,7 +333,7 @@ async fn a_query_that_runs_too_long_is_stopped() {
 
 /// Reads a body to its end; true when it ended without a clean end (an error), as a stream
 /// stopped after its status does.
-async fn ends_truncated(r: &mut reqwest::Response) -> bool {
+pub async fn ends_truncated(r: &mut reqwest::Response) -> bool {
     loop {
         match r.chunk().await {
             Ok(Some(_)) => continue,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio_postgres::NoTls;
 
-use crate::http_data::{b64, stream, wait_for_run};
+use crate::http_data::{b64, ends_truncated, stream, wait_for_run};
 use crate::support::{Server, Session};
 
 const PASSWORD: &str = "pw-Secret-4711-never-shown";
@@ -506,5 +506,133 @@ async fn postgres_streams_stop_the_backend_when_the_client_goes_away() {
         run.1.as_deref().unwrap_or("").contains("disconnected"),
         "{run:?}"
     );
+    fixture.drop_schema().await;
+}
+
+/// The rows of a stream, parsed.
+async fn rows(s: &Session, path: &str) -> Vec<Value> {
+    let r = stream(s, path).await;
+    let status = r.status();
+    if status != 200 {
+        panic!("{path}: {status} {}", r.text().await.unwrap());
+    }
+    r.text()
+        .await
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn postgres_streams_operators_date_buckets_and_failures() {
+    let fixture = Fixture::new(&orders_sql()).await;
+    let server = Server::start(&[]);
+    let s = Session::new(&server, &server.create_key(&[])).await;
+    let storage = postgres_storage(&s, &fixture).await;
+    let (id, _) = published(
+        &s,
+        &storage,
+        "Orders",
+        json!({"definitionType": "TABLE", "definition": {"fullyQualifiedName": "orders"}}),
+    )
+    .await;
+    let base = format!("/api/external/http-data/data-marts/{id}.ndjson");
+    let ids =
+        |rows: &[Value]| -> Vec<i64> { rows.iter().map(|r| r["id"].as_i64().unwrap()).collect() };
+    let sort = b64(json!([{"column": "id", "direction": "asc"}]));
+    for (filter, expected) in [
+        (
+            json!([{"column": "amount", "operator": "gt", "value": 5}]),
+            vec![5, 6, 7, 8, 9, 10],
+        ),
+        (
+            json!([{"column": "amount", "operator": "between", "value": {"from": 2.5, "to": 3.75}}]),
+            vec![2, 3],
+        ),
+        (
+            json!([{"column": "country", "operator": "in", "value": ["FR"]}, {"column": "id", "operator": "lte", "value": 5}]),
+            vec![1, 3, 5],
+        ),
+        (
+            json!([{"column": "country", "operator": "starts_with", "value": "D"}, {"column": "id", "operator": "lt", "value": 5}]),
+            vec![2, 4],
+        ),
+        (
+            json!([{"column": "country", "operator": "regex", "value": "^F"}, {"column": "id", "operator": "gte", "value": 8}]),
+            vec![9],
+        ),
+        (
+            json!([{"column": "uid", "operator": "ends_with", "value": "10"}]),
+            vec![10],
+        ),
+        (
+            json!([{"column": "created_at", "operator": "gte", "value": "2024-01-10"}]),
+            vec![9, 10],
+        ),
+        (
+            json!([{"column": "big", "operator": "eq", "value": 9007199254741002u64}]),
+            vec![9],
+        ),
+    ] {
+        let path = format!(
+            "{base}?column=id&filter={}&sort={sort}",
+            b64(filter.clone())
+        );
+        assert_eq!(ids(&rows(&s, &path).await), expected, "{filter}");
+    }
+
+    // Week buckets of an instant, with aggregates; 2024-01-01 is a Monday.
+    let path = format!(
+        "{base}?column=created_at&column=id&dateTrunc={}&aggregation={}&sort={}",
+        b64(json!([{"column": "created_at", "unit": "WEEK"}])),
+        b64(json!([{"column": "id", "function": "SUM"}, {"column": "id", "function": "AVG"}])),
+        b64(json!([{"column": "created_at", "direction": "asc"}]))
+    );
+    let weeks = rows(&s, &path).await;
+    assert_eq!(weeks.len(), 2, "{weeks:?}");
+    assert_eq!(
+        (
+            weeks[0]["id | SUM"].as_str(),
+            weeks[0]["Row Count"].as_i64()
+        ),
+        (Some("21"), Some(6)),
+        "SUM(bigint) is numeric in PostgreSQL: {weeks:?}"
+    );
+    assert_eq!(weeks[1]["id | SUM"], json!("34"));
+    assert!(
+        weeks[0]["created_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-01-01"),
+        "{weeks:?}"
+    );
+
+    // A failure after the first rows: the body ends without a clean end, the run says why.
+    let (failing, _) = published(
+        &s,
+        &storage,
+        "fails late",
+        json!({"definitionType": "SQL", "definition": {"sqlQuery": "SELECT g, 1 / (g - 60000) AS x FROM generate_series(1, 100000) g"}}),
+    )
+    .await;
+    let mut r = stream(
+        &s,
+        &format!("/api/external/http-data/data-marts/{failing}.ndjson"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    assert!(
+        ends_truncated(&mut r).await,
+        "a failed stream must not end cleanly"
+    );
+    let run = wait_for_run(&server, &run_id).await;
+    assert_eq!(run.0, "FAILED");
+    assert!(
+        run.1.as_deref().unwrap_or("").contains("division by zero"),
+        "{run:?}"
+    );
+
     fixture.drop_schema().await;
 }
