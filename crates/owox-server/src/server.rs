@@ -30,6 +30,7 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {address}"))?;
     // Listen at once (health answers 503 meanwhile), then finish start-up work.
     let server = tokio::spawn(serve(listener, state.clone()));
+    tokio::spawn(watch_cancellations(state.clone()));
     if demo {
         match crate::demo::prepare(&state).await {
             Ok(text) => println!("{text}"),
@@ -43,6 +44,39 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     server.await.context("server task failed")??;
     store.close().await;
     Ok(())
+}
+
+/// How often running streams check whether their run was cancelled through another instance.
+const CANCEL_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Interrupts the streams of this instance whose run ended elsewhere (a cancel request that
+/// another instance sharing the metadata store answered). Costs one query per second while
+/// streams run, none otherwise.
+async fn watch_cancellations(state: AppState) {
+    let mut tick = tokio::time::interval(CANCEL_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let ids: Vec<String> = match state.running.lock() {
+            Ok(running) => running.keys().cloned().collect(),
+            Err(_) => continue,
+        };
+        if ids.is_empty() {
+            continue;
+        }
+        match state.store.ended_runs_among(&ids).await {
+            Ok(ended) => {
+                for id in ended {
+                    let handle = state.running.lock().ok().and_then(|mut r| r.remove(&id));
+                    if let Some(handle) = handle {
+                        tracing::info!(run_id = %id, "run ended elsewhere: interrupting its stream");
+                        handle.cancel();
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot check running streams for cancellation"),
+        }
+    }
 }
 
 /// Serves on an already bound listener until SIGINT/SIGTERM. `/health/ready` answers 200 once

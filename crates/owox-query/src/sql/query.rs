@@ -15,6 +15,9 @@ use crate::validate::{output_names, ValidatedQuery};
 
 const SRC: &str = "src";
 
+/// The largest LIMIT every supported engine accepts (DuckDB's 2^62).
+const MAX_LIMIT: i64 = 1 << 62;
+
 struct Parts {
     /// `(expression, alias)` of each dimension (grouped queries) or column (flat queries).
     dims: Vec<(String, String)>,
@@ -193,7 +196,11 @@ pub fn compile(
         sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
     }
     if let Some(limit) = q.limit {
-        let ph = b.bind(SqlParam::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        // The reference has no upper bound; engines do (DuckDB: 2^62), and no result comes
+        // near it, so larger limits are clamped there.
+        let ph = b.bind(SqlParam::Int(
+            i64::try_from(limit).unwrap_or(MAX_LIMIT).min(MAX_LIMIT),
+        ));
         sql.push_str(&format!(" LIMIT {ph}"));
     }
     let statement = Statement {

@@ -128,6 +128,16 @@ impl Store {
         .await
     }
 
+    /// SQLite's `PRAGMA integrity_check` (`"ok"` when the file is sound); `"ok"` on PostgreSQL.
+    pub async fn sqlite_integrity_check(&self) -> anyhow::Result<String> {
+        match self {
+            Store::Sqlite(pool) => Ok(sqlx::query_scalar::<_, String>("PRAGMA integrity_check")
+                .fetch_one(pool)
+                .await?),
+            Store::Postgres(_) => Ok("ok".into()),
+        }
+    }
+
     fn migrator(&self) -> &'static Migrator {
         match self {
             Store::Sqlite(_) => &SQLITE_MIGRATIONS,

@@ -158,6 +158,26 @@ impl Store {
         })?)
     }
 
+    /// Which of `ids` are no longer RUNNING (ended here, or cancelled through another
+    /// instance).
+    pub async fn ended_runs_among(&self, ids: &[String]) -> anyhow::Result<Vec<String>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id FROM data_mart_run WHERE status <> 'RUNNING' AND id IN ({})",
+            placeholders.join(", ")
+        );
+        Ok(on_pool!(self, |pool| {
+            let mut query = sqlx::query_scalar::<_, String>(&sql);
+            for id in ids {
+                query = query.bind(id);
+            }
+            query.fetch_all(pool).await
+        })?)
+    }
+
     pub async fn get_run_row(
         &self,
         project_id: &str,

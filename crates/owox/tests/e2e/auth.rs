@@ -446,7 +446,7 @@ async fn two_instances_share_tokens_and_revocation_through_postgres() {
     psql(admin_url, &format!("DROP DATABASE {name} WITH (FORCE)"));
 }
 
-fn uuid_like() -> String {
+pub fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     format!(
         "{}_{}",
@@ -458,7 +458,7 @@ fn uuid_like() -> String {
     )
 }
 
-fn psql(url: &str, sql: &str) {
+pub fn psql(url: &str, sql: &str) {
     let out = std::process::Command::new("psql")
         .args([url, "-v", "ON_ERROR_STOP=1", "-c", sql])
         .output()

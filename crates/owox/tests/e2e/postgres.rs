@@ -636,3 +636,77 @@ async fn postgres_streams_operators_date_buckets_and_failures() {
 
     fixture.drop_schema().await;
 }
+
+/// Two instances on one PostgreSQL metadata database: a run cancelled through the instance
+/// that does not stream it still stops the stream (and the PostgreSQL query) on the other.
+#[tokio::test]
+async fn a_cancel_through_another_instance_stops_the_stream() {
+    use crate::auth::{psql, uuid_like};
+    let fixture = Fixture::new("").await;
+    let name = format!("owox_e2e_{}", uuid_like());
+    let admin_url = "postgres://postgres@127.0.0.1:5432/postgres";
+    psql(admin_url, &format!("CREATE DATABASE {name}"));
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    let env = |dir: &tempfile::TempDir| {
+        vec![
+            (
+                "OWOX_DATA_DIR".to_string(),
+                dir.path().display().to_string(),
+            ),
+            ("DB_TYPE".to_string(), "postgres".to_string()),
+            ("DATABASE_URL".to_string(), url.clone()),
+            ("LOG_LEVEL".to_string(), "warn".to_string()),
+            // Shared by every instance of a deployment, or credentials sealed by one would not
+            // open on the other.
+            (
+                "OWOX_SECRET_KEY".to_string(),
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string(),
+            ),
+        ]
+    };
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let one = Server::start_with(env(&d1), Some(d1));
+    let two = Server::start_with(env(&d2), Some(d2));
+    let key = one.create_key(&[]);
+    let s1 = Session::new(&one, &key).await;
+    let s2 = Session::new(&two, &key).await;
+    let storage = postgres_storage(&s1, &fixture).await;
+    let marker = format!("x_{}", fixture.schema);
+    let (id, _) = published(
+        &s1,
+        &storage,
+        "endless",
+        json!({"definitionType": "SQL", "definition": {"sqlQuery": format!("SELECT a * 100000 + b AS \"{marker}\" FROM generate_series(1, 100000) a, generate_series(1, 100000) b")}}),
+    )
+    .await;
+    let mut r = stream(
+        &s1,
+        &format!("/api/external/http-data/data-marts/{id}.ndjson"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    assert!(!r.chunk().await.unwrap().unwrap().is_empty());
+    let (status, body) = s2
+        .post(
+            &format!("/api/data-marts/{id}/runs/{run_id}/cancel"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let ended = tokio::time::timeout(Duration::from_secs(10), ends_truncated(&mut r)).await;
+    assert_eq!(
+        ended,
+        Ok(true),
+        "the stream on the other instance did not stop"
+    );
+    assert!(
+        fixture.wait_running(&marker, 0).await,
+        "the query still runs"
+    );
+    let (_, run) = s1.get(&format!("/api/data-marts/{id}/runs/{run_id}")).await;
+    assert_eq!(run["status"], "CANCELLED", "{run}");
+    drop((one, two));
+    psql(admin_url, &format!("DROP DATABASE {name} WITH (FORCE)"));
+    fixture.drop_schema().await;
+}

@@ -194,6 +194,12 @@ impl Server {
         self.child.id()
     }
 
+    /// `kill -9`: no shutdown at all.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn stop(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
