@@ -184,7 +184,8 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
         let end = authority.find(']')?;
         (&authority[..=end], &authority[end + 1..])
     } else {
-        match authority.rfind(':') {
+        // The host ends at the first `:` (WHATWG's host state); everything after is the port.
+        match authority.find(':') {
             Some(i) => (&authority[..i], &authority[i..]),
             None => (authority, ""),
         }
@@ -336,6 +337,12 @@ mod tests {
             normalize_origin("https://h:0443").as_deref(),
             Some("https://h")
         );
+        // Found by the api_key fuzz target: the host ends at the first `:`, so a second one
+        // makes the port invalid (as `new URL` refuses it), and a normalized origin always
+        // normalizes to itself.
+        assert_eq!(normalize_origin("http://host:3,0:"), None);
+        assert_eq!(normalize_origin("http://a:1:2"), None);
+        assert_eq!(normalize_origin("http://host:"), Some("http://host".into()));
     }
 
     #[test]

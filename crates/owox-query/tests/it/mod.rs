@@ -1,4 +1,5 @@
 mod common;
+mod fuzz_corpus;
 mod messages;
 mod pg_exec;
 mod props;
