@@ -119,6 +119,7 @@ impl ApiError {
             Self::Validation(_) | Self::Business { .. } => StatusCode::BAD_REQUEST,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Storage { .. } => StatusCode::FAILED_DEPENDENCY,
+            Self::Internal(e) if store_unreachable(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -221,6 +222,16 @@ impl IntoResponse for ApiError {
                 }
                 with_request_id = false;
             }
+            Self::Internal(e) if store_unreachable(&e) => {
+                // Not a bug: the metadata database is down or cut off. Clients may retry.
+                head.insert("statusCode".into(), 503.into());
+                head.insert(
+                    "message".into(),
+                    "The metadata store cannot be reached; try again shortly".into(),
+                );
+                retry_after = Some(1);
+                cause = Some(format!("{e:#}"));
+            }
             Self::Internal(e) => {
                 head.insert("statusCode".into(), 500.into());
                 cause = Some(format!("{e:#}"));
@@ -240,6 +251,22 @@ impl IntoResponse for ApiError {
         });
         response
     }
+}
+
+/// Whether an internal error is the metadata store being unreachable (connection refused or
+/// reset, pool exhausted waiting for a connection) rather than a bug.
+fn store_unreachable(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<sqlx::Error>(),
+            Some(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Tls(_)
+            )
+        )
+    })
 }
 
 /// class-validator constraint texts end with a period unless they already end in `.`, `!` or `?`.

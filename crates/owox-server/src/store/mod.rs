@@ -193,12 +193,19 @@ impl Store {
     }
 
     /// Whether the store answers a trivial query (readiness).
+    /// Whether the store answers `SELECT 1` within 2 seconds (readiness must answer promptly
+    /// even when the database is cut off).
     pub async fn ping(&self) -> bool {
-        on_pool!(self, |pool| sqlx::query("SELECT 1")
-            .execute(pool)
-            .await
-            .map(|_| ()))
-        .is_ok()
+        let probe = async {
+            on_pool!(self, |pool| sqlx::query("SELECT 1")
+                .execute(pool)
+                .await
+                .map(|_| ()))
+        };
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), probe).await,
+            Ok(Ok(()))
+        )
     }
 
     /// Creates the default project and its admin member unless they exist. Idempotent and safe
