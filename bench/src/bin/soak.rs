@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use owox_bench::load::{http_client, ms, run_load, Stats, Window};
+use owox_bench::machine::rss_mib;
 use owox_bench::server::{locate_owox, OwoxServer};
 use serde_json::{json, Value};
 
@@ -35,17 +36,6 @@ struct Args {
     /// The `owox` binary to start (default: `owox` next to this executable).
     #[arg(long)]
     owox_bin: Option<PathBuf>,
-}
-
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 fn line(kind: &str, s: &Stats) {

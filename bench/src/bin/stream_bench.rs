@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Parser;
 use owox_bench::load::http_client;
+use owox_bench::machine::rss_mib;
 use owox_bench::server::{locate_owox, OwoxServer};
 use owox_storage::{DuckDbAdmin, DuckDbConfig};
 use serde_json::{json, Value};
@@ -92,17 +93,6 @@ fn probe(probe: &Path, url: &str, token: &str, key_id: &str, pid: u32) -> anyhow
         bail!("the stream did not end cleanly: {v}");
     }
     Ok(v)
-}
-
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 /// `RssAnon` / `RssFile` of a process (heap vs. mapped files).
