@@ -457,13 +457,11 @@ impl Stream for NdjsonBody {
                 if let Some(recorder) = self.recorder.take() {
                     let streamed = self.in_flight.take().and_then(InFlightTotals::finish);
                     match (self.totals.take(), streamed) {
-                        (Some(_), Some((labels, values))) => {
+                        (Some((_, totals)), Some(values)) => {
                             let mut extra = extra;
-                            let mut line = Vec::new();
-                            write_row(&mut line, &labels, &values);
-                            match serde_json::from_slice::<Value>(&line) {
+                            match totals_object(&totals.labels, &values) {
                                 Ok(totals) => extra["totals"] = totals,
-                                Err(e) => extra["totalsError"] = json!(e.to_string()),
+                                Err(e) => extra["totalsError"] = json!(e),
                             }
                             extra["totalsSource"] = json!("stream");
                             recorder.finish(None, extra);
@@ -511,8 +509,13 @@ async fn run_totals(engine: &dyn Storage, totals: TotalsQuery) -> Result<Value, 
         }
     }
     let row = first.ok_or_else(|| "the totals query returned no row".to_string())?;
+    totals_object(&totals.labels, &row)
+}
+
+/// One totals row as `{label: value}`, with values written as the stream writes them.
+fn totals_object(labels: &[String], row: &[owox_storage::Cell]) -> Result<Value, String> {
     let mut line = Vec::new();
-    write_row(&mut line, &totals.labels, &row);
+    write_row(&mut line, labels, row);
     serde_json::from_slice(&line).map_err(|e| e.to_string())
 }
 

@@ -12,7 +12,6 @@ use owox_storage::{Cell, RowBatch};
 
 /// Running totals over the streamed rows.
 pub struct InFlightTotals {
-    labels: Vec<String>,
     /// The distinct columns the targets read, by index in the row.
     columns: Vec<usize>,
     /// Each target's accumulator and the position of its column in `columns`.
@@ -49,7 +48,6 @@ impl InFlightTotals {
             targets.push((slot, acc));
         }
         Some(InFlightTotals {
-            labels: totals.labels.clone(),
             values: Vec::with_capacity(columns.len()),
             columns,
             targets,
@@ -83,17 +81,18 @@ impl InFlightTotals {
         }
     }
 
-    /// The labels and one value per label, or `None` when the rows did not fit the rules.
-    pub fn finish(self) -> Option<(Vec<String>, Vec<Cell>)> {
+    /// One value per label of the totals query, in its order, or `None` when the rows did
+    /// not fit the rules.
+    pub fn finish(self) -> Option<Vec<Cell>> {
         if self.failed {
             return None;
         }
-        let values = self
-            .targets
-            .into_iter()
-            .map(|(_, acc)| acc.value())
-            .collect();
-        Some((self.labels, values))
+        Some(
+            self.targets
+                .into_iter()
+                .map(|(_, acc)| acc.value())
+                .collect(),
+        )
     }
 }
 
@@ -332,8 +331,7 @@ mod tests {
             Cell::Decimal("-0.05".into()),
             Cell::Float(2.0),
         ]]));
-        let (labels, values) = acc.finish().unwrap();
-        assert_eq!(labels[0], "n | SUM");
+        let values = acc.finish().unwrap();
         assert_eq!(
             values,
             vec![
@@ -370,7 +368,7 @@ mod tests {
         assert!(acc.finish().is_none());
         // No rows: NULL, as SQL.
         let acc = InFlightTotals::new(&totals(&[("n", Sum), ("n", Min)], true), &keys).unwrap();
-        assert_eq!(acc.finish().unwrap().1, vec![Cell::Null, Cell::Null]);
+        assert_eq!(acc.finish().unwrap(), vec![Cell::Null, Cell::Null]);
     }
 
     #[test]

@@ -195,15 +195,10 @@ impl Lease {
             }
         }
     }
-
-    /// Closes the connection (it never returns to the pool).
-    fn discard(mut self) {
-        if let Some(object) = self.0.take() {
-            drop(Object::take(object));
-        }
-    }
 }
 
+/// Dropping a lease that was not finished closes its connection (it never returns to the
+/// pool).
 impl Drop for Lease {
     fn drop(&mut self) {
         if let Some(object) = self.0.take() {
@@ -437,7 +432,7 @@ impl Storage for PostgresStorage {
             if clean && producer.finish() {
                 lease.finish("COMMIT").await;
             } else {
-                lease.discard();
+                drop(lease);
             }
         });
         Ok(RowStream::new(names, rx, canceller))
