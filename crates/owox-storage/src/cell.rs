@@ -18,8 +18,16 @@ pub enum Cell {
     /// FLOAT (widened through its shortest decimal form, so `0.1::FLOAT` is `0.1`) and
     /// DOUBLE. NaN and ±Infinity are kept; JSON writers write them as `null` (the JS rule).
     Float(f64),
-    /// DECIMAL, as exact text with the column's scale (`"12.50"`, `"-0.001"`).
+    /// A decimal as exact text with its scale (`"12.50"`, `"-0.001"`): PostgreSQL `numeric`
+    /// (any precision) and decimals wider than 128 bits.
     Decimal(String),
+    /// A decimal of at most 38 digits as its unscaled integer and scale: DuckDB's DECIMAL
+    /// (`12.50` is `{ value: 1250, scale: 2 }`). Same JSON as [`Cell::Decimal`], without a
+    /// string per value.
+    ScaledDecimal {
+        value: i128,
+        scale: u8,
+    },
     /// VARCHAR, UUID, ENUM, INTERVAL and any type without a better representation.
     Text(String),
     Date(NaiveDate),
@@ -64,6 +72,7 @@ impl Cell {
                 }
             }
             Cell::Decimal(text) => out.push_str(text),
+            Cell::ScaledDecimal { value, scale } => out.push_str(&decimal_text(*value, *scale)),
             Cell::Text(s) => write_json_string(out, s),
             Cell::Date(d) => write_json_string(out, &d.format("%Y-%m-%d").to_string()),
             Cell::Time(t) => write_json_string(out, &time_text(t)),
@@ -76,6 +85,37 @@ impl Cell {
                 write_json_string(out, &base64::engine::general_purpose::STANDARD.encode(b))
             }
         }
+    }
+}
+
+/// The exact text of an unscaled decimal: `(12345, 2)` → `"123.45"`, `(-5, 3)` → `"-0.005"`.
+pub fn decimal_text(unscaled: i128, scale: u8) -> String {
+    let mut out = Vec::with_capacity(42);
+    write_decimal(&mut out, unscaled, scale);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends the exact text of an unscaled decimal, without allocating.
+pub fn write_decimal(out: &mut Vec<u8>, unscaled: i128, scale: u8) {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(unscaled.unsigned_abs()).as_bytes();
+    if unscaled < 0 {
+        out.push(b'-');
+    }
+    let scale = usize::from(scale);
+    if scale == 0 {
+        out.extend_from_slice(digits);
+        return;
+    }
+    if digits.len() <= scale {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', scale - digits.len()));
+        out.extend_from_slice(digits);
+    } else {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        out.extend_from_slice(int);
+        out.push(b'.');
+        out.extend_from_slice(frac);
     }
 }
 
@@ -127,6 +167,26 @@ mod tests {
         assert_eq!(json(Cell::Float(f64::INFINITY)), "null");
         assert_eq!(json(Cell::Float(1.5)), "1.5");
         assert_eq!(json(Cell::Decimal("-0.50".into())), "-0.50");
+        assert_eq!(
+            json(Cell::ScaledDecimal {
+                value: -50,
+                scale: 2
+            }),
+            "-0.50"
+        );
+        assert_eq!(decimal_text(12345, 2), "123.45");
+        assert_eq!(decimal_text(-5, 3), "-0.005");
+        assert_eq!(decimal_text(0, 2), "0.00");
+        assert_eq!(decimal_text(42, 0), "42");
+        assert_eq!(decimal_text(-100, 2), "-1.00");
+        assert_eq!(
+            decimal_text(i128::MAX, 10),
+            "17014118346046923173168730371.5884105727"
+        );
+        assert_eq!(
+            decimal_text(i128::MIN, 38),
+            format!("-1.{}", &i128::MIN.unsigned_abs().to_string()[1..])
+        );
         assert_eq!(json(Cell::Text("a\"é\n".into())), "\"a\\\"é\\n\"");
         let ts = NaiveDate::from_ymd_opt(2024, 1, 31)
             .unwrap()

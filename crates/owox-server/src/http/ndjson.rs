@@ -138,6 +138,11 @@ fn write_cell(out: &mut Vec<u8>, cell: &Cell) {
         Cell::HugeInt(v) => write_int(out, *v),
         Cell::Float(v) => write_js_number(out, *v),
         Cell::Decimal(text) | Cell::Text(text) => write_str(out, text),
+        Cell::ScaledDecimal { value, scale } => {
+            out.push(b'"');
+            owox_storage::write_decimal(out, *value, *scale);
+            out.push(b'"');
+        }
         Cell::Date(d) => {
             out.push(b'"');
             write_day(out, d);

@@ -112,6 +112,7 @@ fn num(cell: &Cell) -> Option<Option<Num>> {
         Cell::UInt(v) => Num::Int(i128::from(*v)),
         Cell::HugeInt(v) => Num::Int(*v),
         Cell::Float(v) => Num::Float(*v),
+        Cell::ScaledDecimal { value, scale } => Num::Dec(*value, u32::from(*scale)),
         Cell::Decimal(text) => {
             let (v, scale) = parse_decimal(text)?;
             Num::Dec(v, scale)
@@ -124,7 +125,7 @@ impl Num {
     fn cell(self) -> Cell {
         match self {
             Num::Int(v) => Cell::HugeInt(v),
-            Num::Dec(v, scale) => Cell::Decimal(format_decimal(v, scale)),
+            Num::Dec(v, scale) => decimal_cell(v, scale),
             Num::Float(v) => Cell::Float(v),
         }
     }
@@ -181,15 +182,12 @@ fn parse_decimal(text: &str) -> Option<(i128, u32)> {
     ))
 }
 
-fn format_decimal(value: i128, scale: u32) -> String {
-    if scale == 0 {
-        return value.to_string();
+fn decimal_cell(value: i128, scale: u32) -> Cell {
+    match u8::try_from(scale) {
+        Ok(scale) => Cell::ScaledDecimal { value, scale },
+        // Not reachable from a decimal of at most 38 digits.
+        Err(_) => Cell::Decimal(value.to_string()),
     }
-    let digits = value.unsigned_abs().to_string();
-    let scale = scale as usize;
-    let padded = format!("{digits:0>width$}", width = scale + 1);
-    let (int, frac) = padded.split_at(padded.len() - scale);
-    format!("{}{int}.{frac}", if value < 0 { "-" } else { "" })
 }
 
 impl Sum {
@@ -221,7 +219,7 @@ impl Sum {
         match self.first {
             None => Cell::Null,
             Some(Num::Int(_)) => Cell::HugeInt(self.exact),
-            Some(Num::Dec(_, scale)) => Cell::Decimal(format_decimal(self.exact, scale)),
+            Some(Num::Dec(_, scale)) => decimal_cell(self.exact, scale),
             Some(Num::Float(_)) => Cell::Float(self.float),
         }
     }
@@ -317,17 +315,24 @@ mod tests {
         acc.observe(&batch(vec![
             vec![
                 Cell::Int(i64::MAX),
-                Cell::Decimal("-1.50".into()),
+                Cell::ScaledDecimal {
+                    value: -150,
+                    scale: 2,
+                },
                 Cell::Float(0.5),
             ],
             vec![
                 Cell::Int(i64::MAX),
-                Cell::Decimal("0.25".into()),
+                Cell::ScaledDecimal {
+                    value: 25,
+                    scale: 2,
+                },
                 Cell::Null,
             ],
         ]));
         acc.observe(&batch(vec![vec![
             Cell::Null,
+            // A decimal as text (PostgreSQL's form) sums with the scaled ones.
             Cell::Decimal("-0.05".into()),
             Cell::Float(2.0),
         ]]));
@@ -337,8 +342,14 @@ mod tests {
             vec![
                 Cell::HugeInt(2 * i128::from(i64::MAX)),
                 Cell::Float(i64::MAX as f64),
-                Cell::Decimal("-1.30".into()),
-                Cell::Decimal("-1.50".into()),
+                Cell::ScaledDecimal {
+                    value: -130,
+                    scale: 2
+                },
+                Cell::ScaledDecimal {
+                    value: -150,
+                    scale: 2
+                },
                 Cell::Float(2.0),
                 Cell::Float(2.5),
             ]
@@ -372,11 +383,7 @@ mod tests {
     }
 
     #[test]
-    fn decimals_format_with_their_scale() {
-        assert_eq!(format_decimal(-5, 2), "-0.05");
-        assert_eq!(format_decimal(1234, 2), "12.34");
-        assert_eq!(format_decimal(0, 3), "0.000");
-        assert_eq!(format_decimal(42, 0), "42");
+    fn decimal_text_parses_exactly() {
         assert_eq!(parse_decimal("-0.05"), Some((-5, 2)));
         assert_eq!(parse_decimal("12"), Some((12, 0)));
         assert_eq!(parse_decimal("x"), None);

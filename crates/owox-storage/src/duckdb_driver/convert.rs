@@ -46,10 +46,7 @@ pub(crate) fn cell(array: &dyn Array, row: usize, ty: &DuckType) -> Cell {
             Some(v) => Cell::Float(v),
             None => fallback(),
         },
-        DuckType::Decimal { .. } => match decimal(array, row) {
-            Some(v) => Cell::Decimal(v),
-            None => fallback(),
-        },
+        DuckType::Decimal { .. } => decimal(array, row).unwrap_or_else(fallback),
         DuckType::Varchar | DuckType::Uuid | DuckType::Enum => match string(array, row) {
             Some(s) => Cell::Text(s),
             None => fallback(),
@@ -283,42 +280,30 @@ fn widen(v: f32) -> f64 {
     }
 }
 
-fn decimal(array: &dyn Array, row: usize) -> Option<String> {
+fn decimal(array: &dyn Array, row: usize) -> Option<Cell> {
+    let scaled = |value: i128, scale: i8| match u8::try_from(scale) {
+        Ok(scale) => Cell::ScaledDecimal { value, scale },
+        // A negative scale (never from DuckDB): the digits, then zeros.
+        Err(_) => Cell::Decimal(format!(
+            "{value}{}",
+            "0".repeat(usize::from(scale.unsigned_abs()))
+        )),
+    };
     Some(match array.data_type() {
-        DataType::Decimal128(_, s) => {
-            decimal_text(array.as_primitive::<Decimal128Type>().value(row), *s)
-        }
+        DataType::Decimal128(_, s) => scaled(array.as_primitive::<Decimal128Type>().value(row), *s),
         DataType::Decimal64(_, s) => {
-            decimal_text(array.as_primitive::<Decimal64Type>().value(row).into(), *s)
+            scaled(array.as_primitive::<Decimal64Type>().value(row).into(), *s)
         }
         DataType::Decimal32(_, s) => {
-            decimal_text(array.as_primitive::<Decimal32Type>().value(row).into(), *s)
+            scaled(array.as_primitive::<Decimal32Type>().value(row).into(), *s)
         }
-        DataType::Decimal256(..) => display(array, row),
-        DataType::Int16 | DataType::Int32 | DataType::Int64 => integer(array, row)?.to_string(),
+        DataType::Decimal256(..) => Cell::Decimal(display(array, row)),
+        DataType::Int16 | DataType::Int32 | DataType::Int64 => Cell::ScaledDecimal {
+            value: integer(array, row)?,
+            scale: 0,
+        },
         _ => return None,
     })
-}
-
-/// The exact text of an unscaled decimal: `12345, 2` → `"123.45"`, `-5, 3` → `"-0.005"`.
-pub(crate) fn decimal_text(unscaled: i128, scale: i8) -> String {
-    if scale <= 0 {
-        let mut s = unscaled.to_string();
-        if unscaled != 0 {
-            s.extend(std::iter::repeat_n('0', (-scale) as usize));
-        }
-        return s;
-    }
-    let scale = scale as usize;
-    let digits = unscaled.unsigned_abs().to_string();
-    let digits = if digits.len() <= scale {
-        format!("{}{digits}", "0".repeat(scale + 1 - digits.len()))
-    } else {
-        digits
-    };
-    let (int, frac) = digits.split_at(digits.len() - scale);
-    let sign = if unscaled < 0 { "-" } else { "" };
-    format!("{sign}{int}.{frac}")
 }
 
 fn string(array: &dyn Array, row: usize) -> Option<String> {
@@ -497,20 +482,6 @@ pub(crate) fn interval_text(months: i32, days: i32, micros: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimals_are_exact_text() {
-        assert_eq!(decimal_text(12345, 2), "123.45");
-        assert_eq!(decimal_text(-5, 3), "-0.005");
-        assert_eq!(decimal_text(0, 2), "0.00");
-        assert_eq!(decimal_text(-100, 2), "-1.00");
-        assert_eq!(
-            decimal_text(i128::MAX, 10),
-            "17014118346046923173168730371.5884105727"
-        );
-        assert_eq!(decimal_text(12, 0), "12");
-        assert_eq!(decimal_text(12, -2), "1200");
-    }
 
     #[test]
     fn intervals_as_duckdb_writes_them() {

@@ -101,3 +101,12 @@ pub async fn wait_idle(storage: &DuckDbStorage, secs: u64) -> bool {
     }
     storage.running_queries() == 0
 }
+
+/// A DuckDB DECIMAL cell from its text (`"-0.05"` is `-5` at scale 2).
+pub fn dec(text: &str) -> Cell {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    Cell::ScaledDecimal {
+        value: format!("{int}{frac}").parse().unwrap(),
+        scale: frac.len() as u8,
+    }
+}

@@ -85,6 +85,7 @@ fn text(c: &Cell) -> String {
         Cell::HugeInt(i) => i.to_string(),
         Cell::Float(f) => f.to_string(),
         Cell::Decimal(s) | Cell::Text(s) | Cell::Json(s) => s.clone(),
+        Cell::ScaledDecimal { value, scale } => owox_storage::decimal_text(*value, *scale),
         Cell::Date(d) => d.to_string(),
         Cell::Time(t) => t.to_string(),
         Cell::Timestamp(t) => t.format("%Y-%m-%dT%H:%M:%S").to_string(),

@@ -75,7 +75,7 @@ async fn parquet() {
     assert_eq!(fields[1].native_type, "DECIMAL(21,1)");
     let (_, rows) = rows_of(s, stmt(sql)).await.unwrap();
     assert_eq!(rows.len(), 5);
-    assert_eq!(rows[3], vec![Cell::Int(3), Cell::Decimal("4.5".into())]);
+    assert_eq!(rows[3], vec![Cell::Int(3), dec("4.5")]);
 }
 
 #[tokio::test]
