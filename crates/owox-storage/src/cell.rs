@@ -88,6 +88,19 @@ impl Cell {
     }
 }
 
+/// An f32 widened through its shortest decimal form (`0.1f32` → `0.1`, not
+/// `0.10000000149011612`), as both drivers read `FLOAT`/`real` columns.
+pub fn widen_f32(v: f32) -> f64 {
+    if v.is_finite() {
+        ryu::Buffer::new()
+            .format_finite(v)
+            .parse()
+            .unwrap_or(f64::from(v))
+    } else {
+        f64::from(v)
+    }
+}
+
 /// The exact text of an unscaled decimal: `(12345, 2)` → `"123.45"`, `(-5, 3)` → `"-0.005"`.
 pub fn decimal_text(unscaled: i128, scale: u8) -> String {
     let mut out = Vec::with_capacity(42);
@@ -178,6 +191,10 @@ mod tests {
         assert_eq!(decimal_text(-5, 3), "-0.005");
         assert_eq!(decimal_text(0, 2), "0.00");
         assert_eq!(decimal_text(42, 0), "42");
+        assert_eq!(widen_f32(0.1), 0.1);
+        assert_eq!(widen_f32(-3.4028235e38), -3.4028235e38);
+        assert!(widen_f32(f32::NAN).is_nan());
+        assert_eq!(widen_f32(f32::INFINITY), f64::INFINITY);
         assert_eq!(decimal_text(-100, 2), "-1.00");
         assert_eq!(
             decimal_text(i128::MAX, 10),

@@ -18,7 +18,7 @@ mod stream;
 
 use async_trait::async_trait;
 
-pub use cell::{decimal_text, write_decimal, Cell};
+pub use cell::{decimal_text, widen_f32, write_decimal, Cell};
 pub use duckdb_driver::{DuckDbAdmin, DuckDbConfig, DuckDbStorage, DuckType};
 pub use ident::{parse_qualified_name, quote_ident, quote_qualified_name};
 pub use postgres_driver::{PostgresConfig, PostgresStorage, SslMode};

@@ -263,21 +263,11 @@ fn integer(array: &dyn Array, row: usize) -> Option<i128> {
 
 fn float(array: &dyn Array, row: usize) -> Option<f64> {
     Some(match array.data_type() {
-        DataType::Float32 => widen(array.as_primitive::<Float32Type>().value(row)),
+        DataType::Float32 => crate::widen_f32(array.as_primitive::<Float32Type>().value(row)),
         DataType::Float64 => array.as_primitive::<Float64Type>().value(row),
         DataType::Float16 => array.as_primitive::<Float16Type>().value(row).to_f64(),
         _ => return None,
     })
-}
-
-/// An f32 widened through its shortest decimal form (`0.1f32` → `0.1`, not
-/// `0.10000000149011612`).
-fn widen(v: f32) -> f64 {
-    if v.is_finite() {
-        v.to_string().parse().unwrap_or(v as f64)
-    } else {
-        v as f64
-    }
 }
 
 fn decimal(array: &dyn Array, row: usize) -> Option<Cell> {
@@ -496,8 +486,8 @@ mod tests {
 
     #[test]
     fn floats_widen_through_shortest_text() {
-        assert_eq!(widen(0.1), 0.1);
-        assert!(widen(f32::NAN).is_nan());
-        assert_eq!(widen(f32::INFINITY), f64::INFINITY);
+        assert_eq!(crate::widen_f32(0.1), 0.1);
+        assert!(crate::widen_f32(f32::NAN).is_nan());
+        assert_eq!(crate::widen_f32(f32::INFINITY), f64::INFINITY);
     }
 }

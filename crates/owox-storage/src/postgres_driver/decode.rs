@@ -52,12 +52,7 @@ fn decode(ty: &Type, raw: &[u8]) -> Result<Cell, BoxError> {
         Type::INT8 => Cell::Int(i64::from_sql(ty, raw)?),
         Type::OID => Cell::Int(u32::from_sql(ty, raw)?.into()),
         // The shortest decimal form of the f32, read as f64 (0.1::real is 0.1, not 0.100000001…).
-        Type::FLOAT4 => Cell::Float(
-            f32::from_sql(ty, raw)?
-                .to_string()
-                .parse::<f64>()
-                .unwrap_or(f64::NAN),
-        ),
+        Type::FLOAT4 => Cell::Float(crate::widen_f32(f32::from_sql(ty, raw)?)),
         Type::FLOAT8 => Cell::Float(f64::from_sql(ty, raw)?),
         Type::NUMERIC => numeric_cell(raw)?,
         Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
