@@ -278,7 +278,8 @@ mod tests {
         assert_eq!(js(5e-324), "5e-324");
         assert_eq!(js(f64::MAX), "1.7976931348623157e+308");
         assert_eq!(js(0.1 + 0.2), "0.30000000000000004");
-        assert_eq!(js(1764387612836927.25), "1764387612836927.2");
+        // 1764387612836927.25 exactly: a tie between .2 and .3.
+        assert_eq!(js(1_764_387_612_836_927.0 + 0.25), "1764387612836927.2");
     }
 
     /// The digit-by-digit form agrees with Rust's own shortest formatting (the previous
