@@ -92,9 +92,12 @@ impl Parser<'_> {
         self.eat(b'"')?;
         loop {
             let rest = &self.s[self.i..];
-            let at = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            // The next quote or backslash (vectorized), and no control character before it
+            // (a fold without early exit, which the compiler vectorizes too).
+            let at = memchr::memchr2(b'"', b'\\', rest)?;
+            if rest[..at].iter().fold(false, |bad, &b| bad | (b < 0x20)) {
+                return None;
+            }
             self.i += at;
             match rest[at] {
                 b'"' => {
