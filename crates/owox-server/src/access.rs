@@ -51,6 +51,20 @@ pub fn storage_actions(
     }
 }
 
+/// Destination: admin all; any owner all; otherwise as a storage (non-owner editor: shared
+/// for use → see and use, for maintenance → all; viewer nothing).
+pub fn destination_actions(
+    role: Role,
+    is_owner: bool,
+    for_use: bool,
+    for_maintenance: bool,
+) -> Actions {
+    if is_owner {
+        return Actions::ALL;
+    }
+    storage_actions(role, false, for_use, for_maintenance)
+}
+
 /// Data mart: admin all; editor technical owner all; business owner or viewer technical owner
 /// see and use; non-owner editor: shared for reporting → see and use, for maintenance → also
 /// edit and delete; non-owner viewer: shared for reporting → see and use.

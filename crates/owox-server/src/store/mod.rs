@@ -9,6 +9,7 @@
 mod api_keys;
 mod credentials;
 mod data_marts;
+mod destinations;
 mod members;
 mod projects;
 mod runs;
@@ -19,6 +20,7 @@ mod triggers;
 pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use credentials::CredentialRow;
 pub use data_marts::{DataMartChange, DataMartRow, OwnerPresence, Viewer};
+pub use destinations::{DestinationRow, DestinationWrite};
 pub use members::MemberRow;
 pub use projects::ProjectRow;
 pub use runs::{NewRun, RunRow};

@@ -5,6 +5,7 @@ mod auth;
 mod config;
 mod ctl;
 mod data_marts;
+mod destinations;
 mod faults;
 mod foundation;
 mod hostile;
