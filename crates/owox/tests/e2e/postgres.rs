@@ -196,21 +196,10 @@ async fn postgres_storage_configure_publish_and_stream() {
         credential.identity.as_deref(),
         Some("{\"username\":\"postgres\"}")
     );
-    let data_dir = &server
-        .env
-        .iter()
-        .find(|(k, _)| k == "OWOX_DATA_DIR")
-        .unwrap()
-        .1;
-    for entry in std::fs::read_dir(format!("{data_dir}/sqlite")).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        assert!(
-            !bytes
-                .windows(PASSWORD.len())
-                .any(|w| w == PASSWORD.as_bytes()),
-            "the password is in the metadata files"
-        );
-    }
+    assert!(
+        !server.metadata_files_contain(PASSWORD.as_bytes()),
+        "the password is in the metadata files"
+    );
 
     // A TABLE data mart: discovery, publish, stream.
     let (id, mart) = published(

@@ -100,6 +100,21 @@ impl Server {
             .unwrap()
     }
 
+    /// Whether any file of the metadata store (the SQLite database and its WAL) contains
+    /// `needle`: secrets must only be stored sealed.
+    pub fn metadata_files_contain(&self, needle: &[u8]) -> bool {
+        let dir = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "OWOX_DATA_DIR")
+            .map(|(_, v)| PathBuf::from(v).join("sqlite"))
+            .unwrap();
+        std::fs::read_dir(dir).unwrap().any(|entry| {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            bytes.windows(needle.len()).any(|w| w == needle)
+        })
+    }
+
     /// Everything the server printed on stdout so far.
     pub fn printed(&self) -> Vec<String> {
         self.stdout.lock().unwrap().clone()
