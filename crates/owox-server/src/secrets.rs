@@ -100,6 +100,26 @@ impl SecretBox {
         )
     }
 
+    /// Seals a value as JSON (credentials are JSON objects).
+    pub fn seal_json(
+        &self,
+        value: &impl serde::Serialize,
+        context: &str,
+    ) -> anyhow::Result<String> {
+        self.seal(&serde_json::to_vec(value)?, context)
+    }
+
+    /// Opens a value sealed with [`SecretBox::seal_json`]; the error never contains it.
+    pub fn open_json<T: serde::de::DeserializeOwned>(
+        &self,
+        sealed: &str,
+        context: &str,
+    ) -> anyhow::Result<T> {
+        serde_json::from_slice(&self.open(sealed, context)?).map_err(|_| {
+            anyhow::anyhow!("the secret sealed for {context} is not the expected JSON")
+        })
+    }
+
     /// Whether `sealed` opens with the current key (false: it needs re-sealing).
     pub fn is_current(&self, sealed: &str, context: &str) -> bool {
         open_with(std::iter::once(&self.current), sealed, context).is_ok()

@@ -141,10 +141,7 @@ impl Engines {
         else {
             return Ok(None);
         };
-        let plain = self.secrets.open(&stored.sealed, &stored.id)?;
-        let credentials: PostgresCredentials = serde_json::from_slice(&plain)
-            .map_err(|_| anyhow::anyhow!("credential {} is not readable", stored.id))?;
-        Ok(Some(credentials))
+        Ok(Some(self.secrets.open_json(&stored.sealed, &stored.id)?))
     }
 
     /// A PostgreSQL engine for these settings (not kept; for probing new settings).

@@ -44,6 +44,10 @@ fn not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("Data Destination with id {id} not found"))
 }
 
+fn denied(id: &str) -> ApiError {
+    ApiError::forbidden(format!("Access to Data Destination {id} is not allowed"))
+}
+
 async fn actions(
     state: &AppState,
     caller: &Caller,
@@ -272,9 +276,8 @@ fn seal(
     let Some(checked) = checked else {
         return Ok((None, None));
     };
-    let plain = serde_json::to_vec(&checked.full).map_err(anyhow::Error::from)?;
     Ok((
-        Some(state.engines.secrets().seal(&plain, id)?),
+        Some(state.engines.secrets().seal_json(&checked.full, id)?),
         Some(checked.public.to_string()),
     ))
 }
@@ -421,18 +424,13 @@ async fn update_destination(
 ) -> Result<Json<Destination>, ApiError> {
     let (row, allowed) = visible(&state, &caller, &id).await?;
     if !allowed.edit {
-        return Err(ApiError::forbidden(format!(
-            "Access to Data Destination {id} is not allowed"
-        )));
+        return Err(denied(&id));
     }
     let mut v = Validator::new(body, &["title", "credentials", "config", "credentialId"]);
     let title = v.required_string("title", Some(255));
     let body = v.finish()?;
-    let previous = match row.sealed_credentials.as_deref() {
-        Some(sealed) => Some(
-            serde_json::from_slice::<Value>(&state.engines.secrets().open(sealed, &row.id)?)
-                .map_err(anyhow::Error::from)?,
-        ),
+    let previous: Option<Value> = match row.sealed_credentials.as_deref() {
+        Some(sealed) => Some(state.engines.secrets().open_json(sealed, &row.id)?),
         None => None,
     };
     let checked = check_credentials(
@@ -483,9 +481,7 @@ async fn delete_destination(
 ) -> Result<StatusCode, ApiError> {
     let (_, allowed) = visible(&state, &caller, &id).await?;
     if !allowed.delete {
-        return Err(ApiError::forbidden(format!(
-            "Access to Data Destination {id} is not allowed"
-        )));
+        return Err(denied(&id));
     }
     // No report can use a destination in this build, so nothing refuses the delete yet.
     state

@@ -408,8 +408,7 @@ async fn configure_postgres(
     let credential_id = match given {
         Some(c) => {
             let id = uuid::Uuid::new_v4().to_string();
-            let plain = serde_json::to_vec(&c).map_err(anyhow::Error::from)?;
-            let sealed = state.engines.secrets().seal(&plain, &id)?;
+            let sealed = state.engines.secrets().seal_json(&c, &id)?;
             let stored = CredentialRow {
                 id: id.clone(),
                 project_id: caller.project_id.clone(),
