@@ -392,7 +392,7 @@ async fn update_definition(
     let engine = state.engines.get(&loaded.storage).await?;
     // The engine binds the definition now: forbidden statements, unreadable files and missing
     // tables are all refused before anything is saved.
-    match check_statement(engine.clone(), definition_type.clone(), definition.clone()).await {
+    match check_statement(engine.as_ref(), &definition_type, &definition).await {
         Err(owox_storage::StorageError::Internal(e)) => {
             return Err(ApiError::Internal(anyhow::anyhow!(e)))
         }

@@ -81,11 +81,11 @@ pub fn stored_definition(row: &DataMartRow) -> Option<(String, Value)> {
 
 /// Runs the engine's statement check on a definition (it binds or prepares it, never runs it).
 pub async fn check_statement(
-    engine: Arc<dyn Storage>,
-    definition_type: String,
-    definition: Value,
+    engine: &dyn Storage,
+    definition_type: &str,
+    definition: &Value,
 ) -> Result<(), owox_storage::StorageError> {
-    let def = definition_ref(&definition_type, &definition).ok_or_else(|| {
+    let def = definition_ref(definition_type, definition).ok_or_else(|| {
         owox_storage::StorageError::InvalidDefinition("Unsupported definition".into())
     })?;
     engine.source_sql(def).await.map(|_| ())

@@ -12,11 +12,13 @@ use serde_json::{json, Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use owox_storage::DefinitionRef;
+
 use crate::auth::{Auth, Caller, Viewer};
 use crate::error::ApiError;
 use crate::http::body::{JsonObject, Validator};
 use crate::http::data_marts::load;
-use crate::http::definitions::{check_statement, discover, save_schema, stored_definition};
+use crate::http::definitions::{definition_ref, discover, save_schema, stored_definition};
 use crate::state::AppState;
 use crate::store::{TriggerKey, TriggerRow};
 
@@ -259,7 +261,7 @@ impl Job {
                     "error": "The data mart has no definition to stand for ${DATA_MART_TABLE}"
                 }));
             };
-            let def = crate::http::definitions::definition_ref(&definition_type, &definition)
+            let def = definition_ref(&definition_type, &definition)
                 .ok_or_else(|| ApiError::business("Unsupported definition"))?;
             match engine.source_sql(def).await {
                 Ok(source) => sql.replace(DATA_MART_TABLE, &format!("({source})")),
@@ -268,15 +270,13 @@ impl Job {
         } else {
             sql.to_string()
         };
-        Ok(
-            match check_statement(engine, "SQL".into(), json!({ "sqlQuery": sql })).await {
-                Ok(()) => json!({ "isValid": true }),
-                Err(owox_storage::StorageError::Internal(e)) => {
-                    return Err(ApiError::Internal(anyhow::anyhow!(e)))
-                }
-                Err(e) => json!({ "isValid": false, "error": e.to_string() }),
-            },
-        )
+        Ok(match engine.source_sql(DefinitionRef::Sql(&sql)).await {
+            Ok(_) => json!({ "isValid": true }),
+            Err(owox_storage::StorageError::Internal(e)) => {
+                return Err(ApiError::Internal(anyhow::anyhow!(e)))
+            }
+            Err(e) => json!({ "isValid": false, "error": e.to_string() }),
+        })
     }
 
     /// `{success, error?}`: discovers the live schema and merges it into the saved one.
