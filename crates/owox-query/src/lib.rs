@@ -24,6 +24,7 @@
 //! Joined (blended) columns are not implemented yet: `**` behaves as for a data mart without
 //! relationships.
 
+mod blend_names;
 mod dates;
 mod error;
 mod params;
@@ -32,6 +33,7 @@ mod schema;
 mod sql;
 mod validate;
 
+pub use blend_names::blended_field_name;
 pub use dates::{relative_range, start_of_day, transitions, Transition};
 pub use error::{BodyKind, CompileError, QueryError, ValidationError};
 pub use params::{parse_query, HttpDataQuery};
