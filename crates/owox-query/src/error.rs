@@ -78,6 +78,12 @@ pub enum ValidationError {
     OutputColumnNameCollision {
         label: String,
     },
+    /// HAVING on a joined column with a function other than COUNT or ANY_VALUE (§5.7).
+    HavingOnBlendedSleeveMetricNotSupported {
+        column: String,
+        function: String,
+        message: String,
+    },
 }
 
 impl ValidationError {
@@ -102,6 +108,10 @@ pub enum CompileError {
     /// Map to 500.
     #[error("relative date out of range")]
     DateOutOfRange,
+    /// A broken invariant of the input (a [`crate::Blend`] the server built wrongly). Map to
+    /// 500.
+    #[error("internal compiler error: {0}")]
+    Internal(&'static str),
 }
 
 /// Everything the compiler can reject; see the module docs for the HTTP mapping.
@@ -119,12 +129,26 @@ pub enum QueryError {
     /// Output-controls validation failed (§5.7).
     #[error("Output controls validation failed")]
     OutputControls { errors: Vec<ValidationError> },
+    /// Pre-join filters on columns that are not visible joined columns (§5.7 notes). The
+    /// server adds the data mart id to `errorDetails`.
+    #[error("{}", disconnected_columns_message(.columns))]
+    DisconnectedColumns { columns: Vec<String> },
     /// A pre-join filter on a data mart without relationships.
     #[error("Pre-join filters are only applicable to joined data marts")]
     PreJoinFiltersRequireJoinedDataMart,
     /// SQL composition failed.
     #[error(transparent)]
     Compile(#[from] CompileError),
+}
+
+fn disconnected_columns_message(columns: &[String]) -> String {
+    let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+    format!(
+        "Cannot build report SQL. Disconnected columns: {}. They are missing from the current \
+         Data Mart output schema. Uncheck them to remove them from the report, or contact your \
+         analyst to restore the schema.",
+        quoted.join(", ")
+    )
 }
 
 fn unknown_columns_message(columns: &[String]) -> String {
@@ -162,7 +186,9 @@ impl QueryError {
     pub fn body_kind(&self) -> BodyKind {
         match self {
             QueryError::OutputControls { .. } => BodyKind::HttpException,
-            QueryError::Compile(CompileError::DateOutOfRange) => BodyKind::Internal,
+            QueryError::Compile(CompileError::DateOutOfRange | CompileError::Internal(_)) => {
+                BodyKind::Internal
+            }
             QueryError::Compile(_) => BodyKind::Storage,
             _ => BodyKind::BusinessViolation,
         }
@@ -182,6 +208,9 @@ impl QueryError {
     pub fn error_details(&self) -> Option<Value> {
         match self {
             QueryError::UnknownColumns { columns } => Some(json!({ "columns": columns })),
+            QueryError::DisconnectedColumns { columns } => {
+                Some(json!({ "unknownColumns": columns }))
+            }
             _ => None,
         }
     }

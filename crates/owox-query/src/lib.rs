@@ -21,9 +21,11 @@
 //! HTTP, auth, run records or storages, and never executes SQL. Every user-given value reaches
 //! the SQL as a bound parameter and every identifier through the dialect's quoting; the only
 //! text spliced in verbatim is the caller's trusted source SQL ([`Source::Subquery`]).
-//! Joined (blended) columns are not implemented yet: `**` behaves as for a data mart without
-//! relationships.
+//! Joined (blended) columns come in as a [`Blend`] that the server builds from the data mart's
+//! relationships; [`resolve_blended_columns`], [`validate_blended`] and [`compile_blended`]
+//! take it (the plain functions are the same with no related data marts).
 
+mod blend;
 mod blend_names;
 mod dates;
 mod error;
@@ -33,20 +35,21 @@ mod schema;
 mod sql;
 mod validate;
 
+pub use blend::{Blend, BlendSource, BlendedField};
 pub use blend_names::blended_field_name;
 pub use dates::{relative_range, start_of_day, transitions, Transition};
 pub use error::{BodyKind, CompileError, QueryError, ValidationError};
 pub use params::{parse_query, HttpDataQuery};
-pub use resolve::{resolve_columns, ResolvedColumns};
+pub use resolve::{resolve_blended_columns, resolve_columns, ResolvedColumns};
 pub use schema::{
     aggregate_label, allowed_aggregations, effective_type, Field, FieldCategory, TemporalKind,
     ROW_COUNT_LABEL,
 };
 pub use sql::{
-    compile, quote_double, Builder, CompileContext, CompiledQuery, Dialect, DuckDb, Postgres,
-    Source, SqlParam, Statement, TotalsQuery,
+    compile, compile_blended, quote_double, Builder, CompileContext, CompiledQuery, Dialect,
+    DuckDb, Postgres, Source, SqlParam, Statement, TotalsQuery,
 };
-pub use validate::{validate, ValidatedQuery};
+pub use validate::{validate, validate_blended, ValidatedQuery};
 
 /// Runs every stage at once: parse, resolve, validate and compile. Convenient for tests and for
 /// callers that do nothing between the stages.

@@ -13,18 +13,29 @@ pub struct ResolvedColumns {
     pub selected: Vec<String>,
 }
 
-/// Resolves `columns` / `column` against the native fields and checks that every referenced
-/// column exists. A data mart without relationships has no joined fields, so `**` resolves
-/// like `*` (the reference's behaviour for such a mart).
-///
-/// Errors: [`QueryError::NoColumns`], [`QueryError::UnknownColumns`].
+/// Resolves `columns` / `column` for a data mart without joined fields, where `**` resolves
+/// like `*` (the reference's behaviour for such a mart). See [`resolve_blended_columns`].
 pub fn resolve_columns(
     fields: &[Field],
     query: &HttpDataQuery,
 ) -> Result<ResolvedColumns, QueryError> {
+    resolve_blended_columns(fields, &[], query)
+}
+
+/// Resolves `columns` / `column` against the native fields and the visible joined fields
+/// (`blended`, in `**` order) and checks that every referenced column exists (§6.2, §6.4).
+///
+/// Errors: [`QueryError::NoColumns`], [`QueryError::UnknownColumns`].
+pub fn resolve_blended_columns(
+    fields: &[Field],
+    blended: &[Field],
+    query: &HttpDataQuery,
+) -> Result<ResolvedColumns, QueryError> {
     let native = || fields.iter().map(|f| f.name.clone());
     let raw: Vec<String> = match (query.columns, query.column.is_empty()) {
-        (Some(ColumnsSelector::AllBlendable), _) => native().collect(),
+        (Some(ColumnsSelector::AllBlendable), _) => native()
+            .chain(blended.iter().map(|f| f.name.clone()))
+            .collect(),
         (Some(ColumnsSelector::AllNative), _) | (None, true) => {
             native().chain(query.column.iter().cloned()).collect()
         }
@@ -54,7 +65,8 @@ pub fn resolve_columns(
         .chain(query.date_truncs().iter().map(|r| &r.column));
     let mut unknown: Vec<String> = Vec::new();
     for c in referenced {
-        if !fields.iter().any(|f| &f.name == c) && !unknown.contains(c) {
+        let known = fields.iter().chain(blended).any(|f| &f.name == c);
+        if !known && !unknown.contains(c) {
             unknown.push(c.clone());
         }
     }

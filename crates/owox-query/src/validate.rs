@@ -3,6 +3,7 @@
 
 use owox_contract::http_data::{FilterOperator, FilterRule, FilterValue, Placement, Scalar};
 
+use crate::blend::Blend;
 use crate::error::{QueryError, ValidationError};
 use crate::params::HttpDataQuery;
 use crate::resolve::ResolvedColumns;
@@ -25,13 +26,32 @@ impl ValidatedQuery {
     }
 }
 
-/// Runs the second-stage validation. Errors: [`QueryError::OutputControls`] (every code found,
-/// in order), then [`QueryError::PreJoinFiltersRequireJoinedDataMart`].
+/// Runs the second-stage validation for a data mart without joined fields; see
+/// [`validate_blended`].
 pub fn validate(
     fields: &[Field],
     query: &HttpDataQuery,
     resolved: &ResolvedColumns,
 ) -> Result<ValidatedQuery, QueryError> {
+    validate_blended(fields, None, query, resolved)
+}
+
+/// Runs the second-stage validation against the native `fields` and, when the data mart has
+/// related data marts, their visible joined fields. Errors: [`QueryError::OutputControls`]
+/// (every code found, in order), then [`QueryError::PreJoinFiltersRequireJoinedDataMart`] or
+/// [`QueryError::DisconnectedColumns`].
+pub fn validate_blended(
+    native: &[Field],
+    blend: Option<&Blend<'_>>,
+    query: &HttpDataQuery,
+    resolved: &ResolvedColumns,
+) -> Result<ValidatedQuery, QueryError> {
+    let mut all = native.to_vec();
+    if let Some(blend) = blend {
+        all.extend(blend.reporting_fields());
+    }
+    let fields = all.as_slice();
+    let joined = |c: &str| blend.and_then(|b| b.field(c));
     let type_of = |c: &str| {
         fields
             .iter()
@@ -42,7 +62,15 @@ pub fn validate(
     let mut errors = Vec::new();
 
     for rule in query.filters() {
-        if rule.function.is_some() || rule.placement == Some(Placement::PreJoin) {
+        if rule.function.is_some() {
+            continue;
+        }
+        if rule.placement == Some(Placement::PreJoin) {
+            // Pre-join rules see the related data mart's raw rows; unknown ones are reported
+            // after this list.
+            if let Some(f) = joined(&rule.column) {
+                check_rule(rule, &f.raw_field().type_name, &mut errors);
+            }
             continue;
         }
         match type_of(&rule.column) {
@@ -62,6 +90,26 @@ pub fn validate(
             errors.push(ValidationError::HavingFilterInvalidPlacement {
                 column: rule.column.clone(),
                 function: function.as_str().into(),
+            });
+            continue;
+        }
+        if joined(&rule.column).is_some()
+            && !matches!(
+                function,
+                owox_contract::http_data::AggregateFunction::Count
+                    | owox_contract::http_data::AggregateFunction::AnyValue
+            )
+        {
+            errors.push(ValidationError::HavingOnBlendedSleeveMetricNotSupported {
+                column: rule.column.clone(),
+                function: function.as_str().into(),
+                message: format!(
+                    "HAVING on the joined column \"{}\" with {} is not supported: joined \
+                     metrics other than COUNT and ANY_VALUE cannot be filtered per group. \
+                     Filter the joined rows with a pre-join filter instead.",
+                    rule.column,
+                    function.as_str()
+                ),
             });
             continue;
         }
@@ -178,12 +226,26 @@ pub fn validate(
     if !errors.is_empty() {
         return Err(QueryError::OutputControls { errors });
     }
-    if query
+    let pre_join = query
         .filters()
         .iter()
-        .any(|r| r.placement == Some(Placement::PreJoin))
-    {
-        return Err(QueryError::PreJoinFiltersRequireJoinedDataMart);
+        .filter(|r| r.placement == Some(Placement::PreJoin) && r.function.is_none());
+    if blend.is_none_or(|b| b.sources.is_empty()) {
+        if pre_join.clone().next().is_some() {
+            return Err(QueryError::PreJoinFiltersRequireJoinedDataMart);
+        }
+    } else {
+        let mut disconnected: Vec<String> = Vec::new();
+        for rule in pre_join {
+            if joined(&rule.column).is_none() && !disconnected.contains(&rule.column) {
+                disconnected.push(rule.column.clone());
+            }
+        }
+        if !disconnected.is_empty() {
+            return Err(QueryError::DisconnectedColumns {
+                columns: disconnected,
+            });
+        }
     }
     Ok(ValidatedQuery {
         query: query.clone(),

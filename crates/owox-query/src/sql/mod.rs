@@ -1,5 +1,6 @@
 //! SQL composition (§11): the [`Dialect`] trait, bound parameters, and [`compile`].
 
+mod blend;
 mod duckdb;
 mod filters;
 mod postgres;
@@ -11,7 +12,7 @@ use owox_contract::http_data::{AggregateFunction, DateTruncUnit};
 
 pub use self::duckdb::DuckDb;
 pub use self::postgres::Postgres;
-pub use self::query::compile;
+pub use self::query::{compile, compile_blended};
 
 use crate::error::CompileError;
 use crate::schema::TemporalKind;
@@ -96,6 +97,8 @@ pub struct Builder<'d> {
     pub(crate) params: Vec<SqlParam>,
     /// Extra FROM items appended after the source (e.g. DuckDB's zone tables).
     pub(crate) joins: Vec<String>,
+    /// Columns of the source carried under another SQL name (joined fields).
+    pub(crate) renames: std::collections::HashMap<String, String>,
 }
 
 impl<'d> Builder<'d> {
@@ -104,6 +107,7 @@ impl<'d> Builder<'d> {
             dialect,
             params: Vec::new(),
             joins: Vec::new(),
+            renames: std::collections::HashMap::new(),
         }
     }
 
@@ -124,6 +128,18 @@ impl<'d> Builder<'d> {
         self.joins.push(clause);
         self.joins.len() - 1
     }
+}
+
+/// The SQL of a relation to select from: quoted name parts, or the trusted SQL parenthesized.
+pub(crate) fn relation_sql(b: &Builder<'_>, source: Source<'_>) -> Result<String, CompileError> {
+    Ok(match source {
+        Source::Table(parts) => parts
+            .iter()
+            .map(|p| b.ident(p))
+            .collect::<Result<Vec<_>, _>>()?
+            .join("."),
+        Source::Subquery(sql) => format!("({sql})"),
+    })
 }
 
 /// Double-quote quoting with embedded quotes doubled; NUL is refused.

@@ -1,11 +1,13 @@
 //! The flat query shape (§11.2, §11.7) and the totals query (§11.9).
 
-use owox_contract::http_data::{AggregateFunction, SortDirection};
+use owox_contract::http_data::{AggregateFunction, Placement, SortDirection};
 
 use super::filters::render_rule;
 use super::{
-    Builder, CompileContext, CompiledQuery, Dialect, Source, SqlParam, Statement, TotalsQuery,
+    relation_sql, Builder, CompileContext, CompiledQuery, Dialect, Source, SqlParam, Statement,
+    TotalsQuery,
 };
+use crate::blend::Blend;
 use crate::error::CompileError;
 use crate::schema::{
     aggregate_label, allowed_aggregations, effective_type, FieldCategory, TemporalKind,
@@ -46,14 +48,23 @@ impl Parts {
     }
 }
 
-fn from_clause(b: &Builder<'_>, source: Source<'_>) -> Result<String, CompileError> {
-    let src = match source {
-        Source::Table(parts) => parts
-            .iter()
-            .map(|p| b.ident(p))
-            .collect::<Result<Vec<_>, _>>()?
-            .join("."),
-        Source::Subquery(sql) => format!("({sql})"),
+/// What a statement reads from: the data mart's own rows, or its rows joined with the
+/// referenced fields of its related data marts.
+#[derive(Clone, Copy)]
+struct FromItem<'a> {
+    source: Source<'a>,
+    blend: Option<&'a Blend<'a>>,
+}
+
+fn from_clause(
+    b: &mut Builder<'_>,
+    from: FromItem<'_>,
+    v: &ValidatedQuery,
+    ctx: &CompileContext,
+) -> Result<String, CompileError> {
+    let src = match from.blend {
+        Some(blend) => super::blend::render(b, from.source, blend, v, ctx)?,
+        None => relation_sql(b, from.source)?,
     };
     let mut out = format!("{src} AS {}", b.ident(SRC)?);
     for j in &b.joins {
@@ -64,6 +75,7 @@ fn from_clause(b: &Builder<'_>, source: Source<'_>) -> Result<String, CompileErr
 }
 
 fn col(b: &Builder<'_>, name: &str) -> Result<String, CompileError> {
+    let name = b.renames.get(name).map_or(name, String::as_str);
     Ok(format!("{}.{}", b.ident(SRC)?, b.ident(name)?))
 }
 
@@ -127,6 +139,9 @@ fn build_parts(
         p.push_output(b, "COUNT(*)", ROW_COUNT_LABEL)?;
     }
     for rule in q.filters() {
+        if rule.placement == Some(Placement::PreJoin) {
+            continue; // rendered inside the joined source
+        }
         let type_name = v
             .field(&rule.column)
             .map(|f| f.type_name.clone())
@@ -151,14 +166,50 @@ pub fn compile(
     source: Source<'_>,
     ctx: &CompileContext,
 ) -> Result<CompiledQuery, CompileError> {
-    let q = &v.query;
+    compile_from(
+        v,
+        dialect,
+        FromItem {
+            source,
+            blend: None,
+        },
+        ctx,
+    )
+}
+
+/// Compiles a validated request for `dialect`, reading from `source` joined with the
+/// referenced fields of the related data marts in `blend` (§11.8). The request must have been
+/// validated with the same blend ([`crate::validate_blended`]).
+pub fn compile_blended(
+    v: &ValidatedQuery,
+    dialect: &dyn Dialect,
+    source: Source<'_>,
+    blend: &Blend<'_>,
+    ctx: &CompileContext,
+) -> Result<CompiledQuery, CompileError> {
+    let blend = (!blend.sources.is_empty()).then_some(blend);
+    compile_from(v, dialect, FromItem { source, blend }, ctx)
+}
+
+fn builder<'d>(dialect: &'d dyn Dialect, from: FromItem<'_>) -> Builder<'d> {
     let mut b = Builder::new(dialect);
+    if let Some(blend) = from.blend {
+        b.renames = super::blend::renames(blend).into_iter().collect();
+    }
+    b
+}
+
+fn compile_from(
+    v: &ValidatedQuery,
+    dialect: &dyn Dialect,
+    from: FromItem<'_>,
+    ctx: &CompileContext,
+) -> Result<CompiledQuery, CompileError> {
+    let q = &v.query;
+    let mut b = builder(dialect, from);
     let p = build_parts(&mut b, v, ctx, true)?;
-    let mut sql = format!(
-        "SELECT {} FROM {}",
-        p.select.join(", "),
-        from_clause(&b, source)?
-    );
+    let from_sql = from_clause(&mut b, from, v, ctx)?;
+    let mut sql = format!("SELECT {} FROM {from_sql}", p.select.join(", "));
     if !p.wheres.is_empty() {
         sql.push_str(&format!(" WHERE {}", p.wheres.join(" AND ")));
     }
@@ -207,7 +258,7 @@ pub fn compile(
         sql,
         params: b.params,
     };
-    let totals = totals(v, dialect, source, ctx)?;
+    let totals = totals(v, dialect, from, ctx)?;
     Ok(CompiledQuery {
         columns: output_names(&v.selected, q),
         statement,
@@ -221,11 +272,11 @@ pub fn compile(
 fn totals(
     v: &ValidatedQuery,
     dialect: &dyn Dialect,
-    source: Source<'_>,
+    from: FromItem<'_>,
     ctx: &CompileContext,
 ) -> Result<Option<TotalsQuery>, CompileError> {
     let q = &v.query;
-    let mut b = Builder::new(dialect);
+    let mut b = builder(dialect, from);
     let mut targets: Vec<(String, AggregateFunction)> = Vec::new();
     for name in &v.selected {
         let Some(field) = v.field(name) else { continue };
@@ -263,12 +314,9 @@ fn totals(
     } else {
         format!(" WHERE {}", p.wheres.join(" AND "))
     };
+    let from_sql = from_clause(&mut b, from, v, ctx)?;
     let sql = if p.havings.is_empty() {
-        format!(
-            "SELECT {} FROM {}{where_sql}",
-            select.join(", "),
-            from_clause(&b, source)?
-        )
+        format!("SELECT {} FROM {from_sql}{where_sql}", select.join(", "))
     } else {
         // _rows: the filtered rows with their group keys; _kept_groups: the keys that pass HAVING.
         let src = b.ident(SRC)?;
@@ -305,7 +353,7 @@ fn totals(
             "WITH {rows} AS (SELECT {} FROM {}{where_sql}), {kept} AS (SELECT {kept_select} FROM \
              {rows} AS {src}{group_by} HAVING {}) SELECT {} FROM {rows} AS {src} {join}",
             rows_select.join(", "),
-            from_clause(&b, source)?,
+            from_sql,
             p.havings.join(" AND "),
             select.join(", ")
         )

@@ -1,3 +1,4 @@
+mod blend_exec;
 mod common;
 mod fuzz_corpus;
 mod messages;

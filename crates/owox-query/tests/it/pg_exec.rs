@@ -5,7 +5,7 @@ use owox_query::*;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls};
 
-fn to_sql(p: &SqlParam) -> Box<dyn ToSql + Sync + Send> {
+pub(super) fn to_sql(p: &SqlParam) -> Box<dyn ToSql + Sync + Send> {
     match p {
         SqlParam::Null => Box::new(Option::<String>::None),
         SqlParam::Bool(b) => Box::new(*b),
@@ -19,7 +19,7 @@ fn to_sql(p: &SqlParam) -> Box<dyn ToSql + Sync + Send> {
 }
 
 /// Runs a statement and renders every value as text (NULL as "∅").
-async fn run(client: &Client, st: &Statement) -> Vec<Vec<String>> {
+pub(super) async fn run(client: &Client, st: &Statement) -> Vec<Vec<String>> {
     let boxed: Vec<_> = st.params.iter().map(to_sql).collect();
     let refs: Vec<&(dyn ToSql + Sync)> = boxed
         .iter()
