@@ -2,10 +2,10 @@
 //! orders → customers → countries, in a uniquely named schema dropped afterwards. Skipped with
 //! a note when the server is absent.
 use super::common::*;
-use super::pg_exec::run;
+use super::pg_exec::{connect_with, run};
 use owox_contract::http_data::AggregateFunction;
 use owox_query::*;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 const FIXTURE: &str = "
 CREATE TABLE orders (id integer, customer_id integer, amount numeric);
@@ -16,23 +16,7 @@ CREATE TABLE countries (code text, title text, population integer);
 INSERT INTO countries VALUES ('UA', 'Ukraine', 40), ('PL', 'Poland', 38), ('DE', 'Germany', 83);";
 
 async fn connect() -> Option<(Client, String)> {
-    let (client, conn) =
-        tokio_postgres::connect("host=127.0.0.1 port=5432 user=postgres dbname=test", NoTls)
-            .await
-            .ok()?;
-    tokio::spawn(conn);
-    let schema = format!(
-        "owox_blend_it_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
-    client
-        .batch_execute(&format!(
-            "CREATE SCHEMA {schema}; SET search_path TO {schema}; {FIXTURE}"
-        ))
-        .await
-        .unwrap();
-    Some((client, schema))
+    connect_with("owox_blend_it", FIXTURE).await
 }
 
 fn native() -> Vec<Field> {

@@ -56,19 +56,28 @@ INSERT INTO t VALUES
  (NULL, 40, NULL, NULL, NULL, NULL, NULL, NULL);";
 
 async fn connect() -> Option<(Client, String)> {
+    connect_with(
+        "owox_query_it",
+        &format!("SET TimeZone TO 'UTC'; {FIXTURE}"),
+    )
+    .await
+}
+
+/// Connects and runs `fixture` in a new schema `<prefix>_<pid>_<micros>` (the search path).
+pub(super) async fn connect_with(prefix: &str, fixture: &str) -> Option<(Client, String)> {
     let (client, conn) =
         tokio_postgres::connect("host=127.0.0.1 port=5432 user=postgres dbname=test", NoTls)
             .await
             .ok()?;
     tokio::spawn(conn);
     let schema = format!(
-        "owox_query_it_{}_{}",
+        "{prefix}_{}_{}",
         std::process::id(),
         chrono::Utc::now().timestamp_micros()
     );
     client
         .batch_execute(&format!(
-            "CREATE SCHEMA {schema}; SET search_path TO {schema}; SET TimeZone TO 'UTC'; {FIXTURE}"
+            "CREATE SCHEMA {schema}; SET search_path TO {schema}; {fixture}"
         ))
         .await
         .unwrap();
