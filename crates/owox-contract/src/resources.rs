@@ -14,6 +14,7 @@ pub mod auth_context;
 pub mod common;
 pub mod data_marts;
 pub mod destinations;
+pub mod relationships;
 pub mod runs;
 pub mod storages;
 
@@ -24,6 +25,11 @@ pub use data_marts::{
     DataMartStorageRef, OwnerFilter,
 };
 pub use destinations::{Destination, DestinationType};
+pub use relationships::{
+    AvailableSource, BlendableSchema, BlendedField, CalculatedFieldIssue, Relationship,
+    RelationshipDataMart, RelationshipGraph, RelationshipGraphNode, RelationshipJoinCondition,
+    UniqueCountAvailability,
+};
 pub use runs::{
     DataMartRef, DataMartRun, DataMartRunDetail, DataMartRunList, ProjectRunHistoryItem,
     ProjectRunHistoryPage, RunStatus, RunTrigger, RunType,

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod blend;
 pub mod config;
 pub mod demo;
 pub mod engines;

@@ -145,7 +145,7 @@ pub async fn full(
             .await?,
         business_owner_users: business,
         technical_owner_users: technical,
-        blended_fields_config: None,
+        blended_fields_config: json_column(row.blended_fields_config.as_deref()),
         created_at: row.created_at,
         modified_at: row.modified_at,
         available_for_reporting: row.available_for_reporting,

@@ -6,6 +6,7 @@
 //! so every layer sees the matched route.
 
 pub mod auth;
+mod blending;
 pub mod body;
 pub mod data_marts;
 pub mod definitions;
@@ -15,6 +16,9 @@ pub mod http_data;
 pub mod metrics;
 mod ndjson;
 pub mod openapi;
+mod relationship_body;
+mod relationship_views;
+mod relationships;
 mod runs;
 pub mod storages;
 mod totals;
@@ -46,6 +50,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(destinations::router())
         .merge(runs::router())
         .merge(triggers::router())
+        .merge(relationships::router())
+        .merge(relationship_views::router())
+        .merge(blending::router())
 }
 
 /// The whole application.

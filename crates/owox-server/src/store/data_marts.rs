@@ -24,9 +24,11 @@ pub struct DataMartRow {
     pub created_by_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
+    /// JSON text of the `blendedFieldsConfig` (domain.md §1.4).
+    pub blended_fields_config: Option<String>,
 }
 
-const DATA_MART_COLUMNS: &str = "id, project_id, title, description, storage_id, status, definition_type, definition, output_schema, schema_actualized_at, available_for_reporting, available_for_maintenance, created_by_id, created_at, modified_at";
+pub(super) const DATA_MART_COLUMNS: &str = "id, project_id, title, description, storage_id, status, definition_type, definition, output_schema, schema_actualized_at, available_for_reporting, available_for_maintenance, created_by_id, created_at, modified_at, blended_fields_config";
 
 /// Whose list it is: admins see everything, others what they own or what is shared with them.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +59,13 @@ pub enum DataMartChange<'a> {
         actualized: bool,
     },
     Published,
+    /// JSON text of the blended-fields configuration, or `None` to clear it.
+    BlendedFieldsConfig(Option<&'a str>),
+    /// The sharing flags.
+    Availability {
+        for_reporting: bool,
+        for_maintenance: bool,
+    },
 }
 
 /// The visibility rule of the reference's access matrix, as SQL over `dm` (domain.md §1.1):
@@ -207,6 +216,21 @@ impl Store {
                 )
                 .bind(project_id)
                 .bind(id)
+                .bind(at),
+                DataMartChange::BlendedFieldsConfig(config) => sqlx::query(
+                    "UPDATE data_mart SET blended_fields_config = $3, modified_at = $4 WHERE project_id = $1 AND id = $2 AND deleted_at IS NULL",
+                )
+                .bind(project_id)
+                .bind(id)
+                .bind(*config)
+                .bind(at),
+                DataMartChange::Availability { for_reporting, for_maintenance } => sqlx::query(
+                    "UPDATE data_mart SET available_for_reporting = $3, available_for_maintenance = $4, modified_at = $5 WHERE project_id = $1 AND id = $2 AND deleted_at IS NULL",
+                )
+                .bind(project_id)
+                .bind(id)
+                .bind(*for_reporting)
+                .bind(*for_maintenance)
                 .bind(at),
             };
             query.execute(pool).await.map(|r| r.rows_affected())

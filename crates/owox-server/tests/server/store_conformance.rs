@@ -174,6 +174,7 @@ async fn conformance(store: &Store) {
         .is_none());
 
     storages_data_marts_and_runs(store).await;
+    relationships(store).await;
 
     // Settings: the first value written wins.
     assert_eq!(
@@ -356,6 +357,140 @@ async fn storages_data_marts_and_runs(store: &Store) {
     store.delete_storage(p, &storage.id).await.unwrap();
     assert!(store.get_storage(p, &storage.id).await.unwrap().is_none());
     assert!(store.default_storage(p).await.unwrap().is_none());
+}
+
+async fn relationships(store: &Store) {
+    use owox_server::store::{DataMartChange, NewRelationship, NewStorage, RelationshipChange};
+    let p = DEFAULT_PROJECT_ID;
+    let storage = store
+        .insert_storage(&NewStorage {
+            project_id: p,
+            storage_type: "DUCKDB",
+            title: Some("rel"),
+            config: None,
+            created_by_id: Some("0"),
+            is_default: false,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let a = store
+        .insert_data_mart(p, "a", &storage.id, "0")
+        .await
+        .unwrap();
+    let b = store
+        .insert_data_mart(p, "b", &storage.id, "0")
+        .await
+        .unwrap();
+    let new = |alias: &'static str| NewRelationship {
+        project_id: p,
+        data_storage_id: &storage.id,
+        source_data_mart_id: &a.id,
+        target_data_mart_id: &b.id,
+        target_alias: alias,
+        join_conditions: "[]",
+        description: Some("why"),
+        created_by_id: "0",
+    };
+    let first = store.insert_relationship(&new("b")).await.unwrap().unwrap();
+    assert!(
+        store
+            .insert_relationship(&new("b"))
+            .await
+            .unwrap()
+            .is_none(),
+        "alias taken"
+    );
+    let second = store
+        .insert_relationship(&new("b2"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store
+            .relationship_by_alias(p, &a.id, "b2")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        second.id
+    );
+    let config = r#"{"sources":[{"path":"b3","alias":"B"}]}"#;
+    let renamed = RelationshipChange {
+        target_alias: Some("b3"),
+        join_conditions: Some(r#"[{"sourceFieldName":"x","targetFieldName":"y"}]"#),
+        description: Some(None),
+        source_blended_fields_config: Some(config),
+    };
+    assert!(store.update_relationship(&first, &renamed).await.unwrap());
+    let taken = RelationshipChange {
+        target_alias: Some("b3"),
+        ..Default::default()
+    };
+    assert!(!store.update_relationship(&second, &taken).await.unwrap());
+    let first = store.get_relationship(p, &first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (first.target_alias.as_str(), first.description),
+        ("b3", None)
+    );
+    assert!(first.join_conditions.contains("sourceFieldName"));
+    let a_row = store.get_data_mart(p, &a.id).await.unwrap().unwrap();
+    assert_eq!(a_row.blended_fields_config.as_deref(), Some(config));
+    let on_storage = store
+        .relationships_on_storage(p, &storage.id)
+        .await
+        .unwrap();
+    assert_eq!(on_storage.len(), 2);
+    // A soft-deleted target keeps its relationships and is still found, marked.
+    store.delete_data_mart(p, &b.id).await.unwrap();
+    assert_eq!(
+        store
+            .relationships_on_storage(p, &storage.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let related = store
+        .related_data_marts(p, &storage.id, &a.id)
+        .await
+        .unwrap();
+    assert_eq!(related.len(), 2);
+    assert!(related
+        .iter()
+        .any(|m| m.row.id == b.id && m.deleted_at.is_some()));
+    let b_row = store
+        .data_mart_with_deleted(p, &b.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(b_row.deleted_at.is_some());
+    store
+        .update_data_mart(p, &a.id, DataMartChange::BlendedFieldsConfig(None))
+        .await
+        .unwrap();
+    store
+        .update_data_mart(
+            p,
+            &a.id,
+            DataMartChange::Availability {
+                for_reporting: false,
+                for_maintenance: false,
+            },
+        )
+        .await
+        .unwrap();
+    let a_row = store.get_data_mart(p, &a.id).await.unwrap().unwrap();
+    assert!(a_row.blended_fields_config.is_none() && !a_row.available_for_reporting);
+    // A soft-deleted source hides its relationships.
+    store.delete_data_mart(p, &a.id).await.unwrap();
+    assert!(store
+        .relationships_on_storage(p, &storage.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.delete_relationship(p, &second.id).await.unwrap());
+    assert!(!store.delete_relationship(p, &second.id).await.unwrap());
 }
 
 #[tokio::test]

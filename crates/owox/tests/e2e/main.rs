@@ -2,6 +2,7 @@
 //! directory and talks HTTP to it, as a user's tools would.
 
 mod auth;
+mod blending;
 mod config;
 mod ctl;
 mod data_marts;
@@ -11,4 +12,5 @@ mod foundation;
 mod hostile;
 mod http_data;
 mod postgres;
+mod relationships;
 mod support;
