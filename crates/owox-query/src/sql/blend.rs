@@ -41,18 +41,39 @@ pub(super) fn renames(blend: &Blend<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One related data mart's deduplicated CTE: its column aliases by original field name.
+/// One related data mart's collapsed CTE: the aliases of its columns.
+#[derive(Default)]
 struct Collapsed {
-    /// `(field, alias)`: the join keys (grouped), then the other carried columns.
-    columns: Vec<(String, String)>,
+    /// `(field, alias)` of the join keys it is grouped by.
+    keys: Vec<(String, String)>,
+    /// `(joined field index, alias)` of the referenced fields, each through its dedup function.
+    outputs: Vec<(usize, String)>,
+    /// `(field, alias)` of the fields deeper sources join on, through MIN.
+    links: Vec<(String, String)>,
+}
+
+fn by_field<'a>(list: &'a [(String, String)], field: &str) -> Option<&'a str> {
+    list.iter()
+        .find(|(f, _)| f == field)
+        .map(|(_, a)| a.as_str())
 }
 
 impl Collapsed {
-    fn alias(&self, field: &str) -> Option<&str> {
-        self.columns
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, a)| a.as_str())
+    fn key(&self, field: &str) -> Option<&str> {
+        by_field(&self.keys, field)
+    }
+    /// The column of joined field `index` (its own field `field`).
+    fn output(&self, index: usize, field: &str) -> Option<&str> {
+        self.key(field).or_else(|| {
+            self.outputs
+                .iter()
+                .find(|(i, _)| *i == index)
+                .map(|(_, a)| a.as_str())
+        })
+    }
+    /// The column a deeper source joins on.
+    fn link(&self, field: &str) -> Option<&str> {
+        self.key(field).or_else(|| by_field(&self.links, field))
     }
 }
 
@@ -128,29 +149,35 @@ pub(super) fn render(
         ));
 
         // Keys first: one row per distinct join key.
-        let mut c = Collapsed {
-            columns: Vec::new(),
-        };
+        let mut c = Collapsed::default();
         let mut select = Vec::new();
         let mut group = Vec::new();
         for (_, key) in &source.join {
-            if c.alias(key).is_some() {
+            if c.key(key).is_some() {
                 continue;
             }
             let alias = format!("k{}", group.len());
             let expr = format!("{t}.{}", b.ident(key)?);
             select.push(format!("{expr} AS {}", b.ident(&alias)?));
             group.push(expr);
-            c.columns.push((key.clone(), alias));
+            c.keys.push((key.clone(), alias));
         }
         // Then the referenced fields, collapsed with their dedup function, and the fields the
         // children join on, collapsed with MIN (a join key must stay one of its values).
-        let mut carried: Vec<(String, AggregateFunction)> = fields
-            .iter()
-            .map(|&i| &blend.fields[i])
-            .filter(|f| f.source == si)
-            .map(|f| (f.field.clone(), f.dedup))
-            .collect();
+        let mut n = 0;
+        for &i in &fields {
+            let f = &blend.fields[i];
+            if f.source != si || c.key(&f.field).is_some() {
+                continue;
+            }
+            let alias = format!("v{n}");
+            n += 1;
+            let expr = b
+                .dialect
+                .aggregate(f.dedup, &format!("{t}.{}", b.ident(&f.field)?));
+            select.push(format!("{expr} AS {}", b.ident(&alias)?));
+            c.outputs.push((i, alias));
+        }
         for child in blend
             .sources
             .iter()
@@ -158,19 +185,18 @@ pub(super) fn render(
             .filter_map(|(ci, c)| (needed[ci] && c.parent == Some(si)).then_some(c))
         {
             for (parent_field, _) in &child.join {
-                carried.push((parent_field.clone(), AggregateFunction::Min));
+                if c.link(parent_field).is_some() {
+                    continue;
+                }
+                let alias = format!("v{n}");
+                n += 1;
+                let expr = b.dialect.aggregate(
+                    AggregateFunction::Min,
+                    &format!("{t}.{}", b.ident(parent_field)?),
+                );
+                select.push(format!("{expr} AS {}", b.ident(&alias)?));
+                c.links.push((parent_field.clone(), alias));
             }
-        }
-        for (field, function) in carried {
-            if c.alias(&field).is_some() {
-                continue;
-            }
-            let alias = format!("v{}", c.columns.len());
-            let expr = b
-                .dialect
-                .aggregate(function, &format!("{t}.{}", b.ident(&field)?));
-            select.push(format!("{expr} AS {}", b.ident(&alias)?));
-            c.columns.push((field, alias));
         }
         ctes.push(format!(
             "{} AS (SELECT {} FROM {raw} AS {t} GROUP BY {})",
@@ -187,7 +213,7 @@ pub(super) fn render(
         let f = &blend.fields[i];
         let alias = collapsed[f.source]
             .as_ref()
-            .and_then(|c| c.alias(&f.field))
+            .and_then(|c| c.output(i, &f.field))
             .ok_or(CompileError::Internal("joined field without its column"))?;
         select.push(format!(
             "{}.{} AS {}",
@@ -207,13 +233,13 @@ pub(super) fn render(
                 Some(p) => {
                     let alias = collapsed[p]
                         .as_ref()
-                        .and_then(|pc| pc.alias(parent_field))
+                        .and_then(|pc| pc.link(parent_field))
                         .ok_or(CompileError::Internal("joined field without its column"))?;
                     format!("{}.{}", b.ident(&format!("__owox_j{p}"))?, b.ident(alias)?)
                 }
             };
             let right = c
-                .alias(key)
+                .key(key)
                 .ok_or(CompileError::Internal("joined field without its column"))?;
             on.push(format!("{left} = {me}.{}", b.ident(right)?));
         }

@@ -19,6 +19,7 @@ pub mod fields;
 pub mod graph;
 pub mod joins;
 pub mod load;
+pub mod stream;
 
 use std::collections::HashMap;
 
@@ -30,6 +31,7 @@ pub use config::{BlendedFieldOverride, BlendedFieldsConfig, BlendedSource};
 pub use fields::{default_dedup_function, VisibleBlendedField};
 pub use graph::{traverse, BlendError, Edge, GraphNode, Issue, JoinedSource, MartState};
 pub use load::{load_blend_inputs, visible_blended_fields};
+pub use stream::{load_stream_blend, StreamBlend};
 
 /// One join condition: a top-level column of the source and one of the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -262,7 +262,10 @@ async fn stream_data_mart(
         }
     };
     let fields = schema.compiler_fields();
-    let resolved = owox_query::resolve_columns(&fields, &query)
+    // Joined fields: a relationship to a deleted data mart is a 400 before any run.
+    let joined = crate::blend::load_stream_blend(&state, &caller, &loaded.row, &engine).await?;
+    let blend = joined.blend();
+    let resolved = owox_query::resolve_blended_columns(&fields, &blend.reporting_fields(), &query)
         .map_err(|e| query_error(e, &loaded.storage.storage_type))?;
 
     // From here on every failure records a FAILED run.
@@ -278,9 +281,21 @@ async fn stream_data_mart(
         http_data: json!({ "format": "ndjson", "columns": resolved.selected }),
     };
     recorder.start().await?;
-    let validated = match owox_query::validate(&fields, &query, &resolved) {
+    let validated = match owox_query::validate_blended(&fields, Some(&blend), &query, &resolved) {
         Ok(v) => v,
-        Err(e) => return Err(recorder.failed(query_error(e, &loaded.storage.storage_type))),
+        Err(e) => {
+            let mut error = query_error(e, &loaded.storage.storage_type);
+            if let ApiError::Business {
+                error_details: Some(Value::Object(details)),
+                ..
+            } = &mut error
+            {
+                if details.contains_key("unknownColumns") {
+                    details.insert("dataMartId".into(), json!(id));
+                }
+            }
+            return Err(recorder.failed(error));
+        }
     };
     let source = match definition_ref(&definition_type, &definition) {
         Some(def) => engine.source_sql(def).await,
@@ -296,10 +311,11 @@ async fn stream_data_mart(
         now: started_at,
         time_zone: state.config.time_zone,
     };
-    let compiled = match owox_query::compile(
+    let compiled = match owox_query::compile_blended(
         &validated,
         engine.dialect(),
         Source::Subquery(source.trim_end_matches(';')),
+        &blend,
         &ctx,
     ) {
         Ok(c) => c,

@@ -2,6 +2,7 @@
 //! directory and talks HTTP to it, as a user's tools would.
 
 mod auth;
+mod blended_streams;
 mod blending;
 mod config;
 mod ctl;
