@@ -11,4 +11,8 @@ mod foundation;
 mod hostile;
 mod http_data;
 mod postgres;
+mod report_lists;
+mod report_streams;
+mod report_updates;
+mod reports;
 mod support;

@@ -15,13 +15,13 @@ const PASSWORD: &str = "pw-Secret-4711-never-shown";
 const LONG: &str = "a_column_name_that_is_long_enough_to_overflow_postgres_limit_x";
 
 /// A schema of its own in the local `test` database, dropped at the end.
-struct Fixture {
+pub struct Fixture {
     admin: tokio_postgres::Client,
     schema: String,
 }
 
 impl Fixture {
-    async fn new(setup: &str) -> Fixture {
+    pub async fn new(setup: &str) -> Fixture {
         let (admin, connection) = tokio_postgres::connect(
             "host=127.0.0.1 port=5432 user=postgres dbname=test",
             NoTls,
@@ -49,7 +49,7 @@ impl Fixture {
         json!({"host": "127.0.0.1", "port": 5432, "database": "test", "schema": self.schema, "sslmode": "disable"})
     }
 
-    async fn drop_schema(self) {
+    pub async fn drop_schema(self) {
         self.admin
             .batch_execute(&format!("DROP SCHEMA \"{}\" CASCADE", self.schema))
             .await
@@ -88,7 +88,7 @@ fn orders_sql() -> String {
 }
 
 /// A POSTGRES storage configured for the fixture; its id.
-async fn postgres_storage(s: &Session, fixture: &Fixture) -> String {
+pub async fn postgres_storage(s: &Session, fixture: &Fixture) -> String {
     let (status, created) = s
         .post("/api/data-storages", json!({"type": "POSTGRES"}))
         .await;
@@ -104,7 +104,12 @@ async fn postgres_storage(s: &Session, fixture: &Fixture) -> String {
     id
 }
 
-async fn published(s: &Session, storage: &str, title: &str, definition: Value) -> (String, Value) {
+pub async fn published(
+    s: &Session,
+    storage: &str,
+    title: &str,
+    definition: Value,
+) -> (String, Value) {
     let (status, created) = s
         .post(
             "/api/data-marts",
