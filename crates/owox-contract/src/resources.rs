@@ -1,5 +1,5 @@
-//! Response types of the data-mart, storage, destination, run and auth-context endpoints, as the
-//! server writes them and the clients read them.
+//! Response types of the data-mart, storage, destination, report, run and auth-context
+//! endpoints, as the server writes them and the clients read them.
 //!
 //! Field order is wire order (the reference writes keys in a fixed order and clients may compare
 //! bodies as ordered JSON). Enum-like fields are *open*: a value this build does not know
@@ -15,6 +15,7 @@ pub mod common;
 pub mod data_marts;
 pub mod destinations;
 pub mod relationships;
+pub mod reports;
 pub mod runs;
 pub mod storages;
 
@@ -30,6 +31,7 @@ pub use relationships::{
     RelationshipDataMart, RelationshipGraph, RelationshipGraphNode, RelationshipJoinCondition,
     UniqueCountAvailability,
 };
+pub use reports::{Report, ReportGeneratedSql, ReportOutputField};
 pub use runs::{
     DataMartRef, DataMartRun, DataMartRunDetail, DataMartRunList, ProjectRunHistoryItem,
     ProjectRunHistoryPage, RunStatus, RunTrigger, RunType,

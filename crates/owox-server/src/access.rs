@@ -1,5 +1,5 @@
-//! The reference's access matrix (domain.md §1.1) for storages and data marts, as pure
-//! functions of the caller's role, ownership and the sharing flags. Contexts are not enforced
+//! The reference's access matrix (domain.md §1.1) for storages, data marts, destinations and
+//! reports, as pure functions of the caller's role, ownership and the sharing flags. Contexts are not enforced
 //! yet (see docs/compatibility.md).
 
 use owox_contract::auth::Role;
@@ -83,6 +83,29 @@ pub fn data_mart_actions(
     }
 }
 
+/// What a caller may do with one report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReportActions {
+    /// See it (and read its rows, with USE on the data mart).
+    pub see: bool,
+    /// Run it and manage its triggers (`canRun`, `canManageTriggers`).
+    pub operate: bool,
+    /// Edit or delete it (`canEditConfig`).
+    pub mutate: bool,
+}
+
+/// Report, from the reference's report access rules: it is seen with its data mart; it is
+/// operated by whoever sees it and may use its destination; it is changed by whoever may edit
+/// the data mart, or by an owner who may use its destination.
+pub fn report_actions(data_mart: Actions, destination: Actions, is_owner: bool) -> ReportActions {
+    let see = data_mart.see;
+    ReportActions {
+        see,
+        operate: see && destination.use_,
+        mutate: see && (data_mart.edit || (is_owner && destination.use_)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +180,47 @@ mod tests {
         assert_eq!(
             data_mart_actions(Editor, false, false, false, false),
             Actions::NONE
+        );
+    }
+
+    #[test]
+    fn report_matrix() {
+        let none = Actions::NONE;
+        let see_use = Actions::SEE_USE;
+        let all = Actions::ALL;
+        let r = |dm, dest, owner| report_actions(dm, dest, owner);
+        assert_eq!(r(none, all, true), ReportActions::default());
+        assert_eq!(
+            r(see_use, none, true),
+            ReportActions {
+                see: true,
+                operate: false,
+                mutate: false
+            }
+        );
+        assert_eq!(
+            r(see_use, see_use, true),
+            ReportActions {
+                see: true,
+                operate: true,
+                mutate: true
+            }
+        );
+        assert_eq!(
+            r(see_use, see_use, false),
+            ReportActions {
+                see: true,
+                operate: true,
+                mutate: false
+            }
+        );
+        assert_eq!(
+            r(all, none, false),
+            ReportActions {
+                see: true,
+                operate: false,
+                mutate: true
+            }
         );
     }
 }

@@ -1,6 +1,7 @@
 //! `/api/data-destinations`: create, list, get, configure, delete (domain.md §1.5), for every
 //! type 0.35.0 has. Credentials are checked per type, sealed at rest and shown only in their
-//! public shape. Delivering report runs is not in this build (README, Status).
+//! public shape. A destination that reports use cannot be deleted. Delivering report runs is
+//! not in this build (README, Status).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -80,7 +81,10 @@ async fn visible(
     Ok((row, allowed))
 }
 
-async fn detail(state: &AppState, row: &DestinationRow) -> Result<Destination, ApiError> {
+pub(crate) async fn detail(
+    state: &AppState,
+    row: &DestinationRow,
+) -> Result<Destination, ApiError> {
     let owners = state.store.destination_owners(&row.id).await?;
     let parse = |text: &Option<String>| text.as_deref().and_then(|t| serde_json::from_str(t).ok());
     Ok(Destination {
@@ -472,7 +476,11 @@ async fn update_destination(
     tag = "DataDestinations",
     params(("id" = String, Path)),
     security(("X-OWOX-Authorization" = ["editor"])),
-    responses((status = 200, description = "Deleted (empty body)"), (status = 404, description = "Not found"))
+    responses(
+        (status = 200, description = "Deleted (empty body)"),
+        (status = 400, description = "Reports still use the destination"),
+        (status = 404, description = "Not found"),
+    )
 )]
 async fn delete_destination(
     State(state): State<AppState>,
@@ -483,7 +491,15 @@ async fn delete_destination(
     if !allowed.delete {
         return Err(denied(&id));
     }
-    // No report can use a destination in this build, so nothing refuses the delete yet.
+    let reports = state
+        .store
+        .reports_using_destination(&caller.project_id, &id)
+        .await?;
+    if reports > 0 {
+        return Err(ApiError::business(format!(
+            "Cannot delete the destination because it is referenced by {reports} existing report(s)."
+        )));
+    }
     state
         .store
         .delete_destination(&caller.project_id, &id)

@@ -7,6 +7,9 @@
 //! the first batch, so errors up to there are JSON; later failures truncate the body. Rows flow
 //! with backpressure (hyper polls the body only when the socket takes more; the storage channel
 //! holds two batches), and a client that goes away drops the body, which interrupts the query.
+//!
+//! Everything after the data mart checks is [`plan`], shared with the report stream
+//! (`report_stream`), report saves and a report's generated SQL (`reports`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,15 +24,18 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use futures::Stream;
-use owox_query::{BodyKind, CompileContext, QueryError, Source, TotalsQuery};
+use owox_query::{
+    BodyKind, CompileContext, CompiledQuery, HttpDataQuery, QueryError, Source, TotalsQuery,
+    ValidatedQuery,
+};
 use owox_storage::{RowBatch, RowStream, Storage, StorageError};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
-use crate::auth::{Auth, Viewer};
+use crate::auth::{Auth, Caller, Viewer};
 use crate::engines::{read_failure, storage_error};
 use crate::error::ApiError;
-use crate::http::data_marts::load;
+use crate::http::data_marts::{load, Loaded};
 use crate::http::definitions::{definition_ref, discover, save_schema, stored_definition};
 use crate::http::ndjson::{write_row, RowEncoder};
 use crate::http::totals::InFlightTotals;
@@ -105,6 +111,11 @@ struct RunRecorder {
     id: String,
     project_id: String,
     data_mart_id: String,
+    /// The report streamed, for a report's stream.
+    report_id: Option<String>,
+    /// `httpData.columns` of a successful run, when it is not known before (a report without
+    /// saved columns: the output header names).
+    columns_on_success: Option<Value>,
     user_id: String,
     started_at: chrono::DateTime<chrono::Utc>,
     definition_run: String,
@@ -121,6 +132,7 @@ impl RunRecorder {
                 id: &self.id,
                 project_id: &self.project_id,
                 data_mart_id: &self.data_mart_id,
+                report_id: self.report_id.as_deref(),
                 run_type: "HTTP_DATA",
                 status: "RUNNING",
                 definition_run: Some(&self.definition_run),
@@ -146,6 +158,9 @@ impl RunRecorder {
         };
         runtime.spawn(async move {
             let mut http_data = self.http_data.clone();
+            if let (Some(columns), None) = (&self.columns_on_success, &error) {
+                http_data["columns"] = columns.clone();
+            }
             if let (Some(target), Some(extra)) = (http_data.as_object_mut(), extra.as_object()) {
                 target.extend(extra.clone());
             }
@@ -183,6 +198,14 @@ impl RunRecorder {
         };
         self.finish(Some(message), json!({ "completed": false }));
         error
+    }
+}
+
+/// Records a FAILED run for `error` when there is a run (streams), and hands the error back.
+fn failed(recorder: Option<RunRecorder>, error: ApiError) -> ApiError {
+    match recorder {
+        Some(recorder) => recorder.failed(error),
+        None => error,
     }
 }
 
@@ -235,56 +258,132 @@ async fn stream_data_mart(
             "Access to Data Mart {id} is not allowed"
         )));
     }
+    match plan(
+        &state,
+        &caller,
+        &loaded,
+        query,
+        Purpose::Stream(StreamSubject::DataMart),
+    )
+    .await?
+    {
+        Planned::Response(response) => Ok(response),
+        _ => Err(anyhow::anyhow!("a stream plan ended without a response").into()),
+    }
+}
+
+/// What [`plan`] is run for.
+pub(crate) enum Purpose {
+    /// Stream the rows, with a run record.
+    Stream(StreamSubject),
+    /// Resolve and validate only (a report being saved): no run, nothing executed.
+    Check,
+    /// Everything up to the SQL (a report's generated SQL): no run, nothing executed.
+    Sql,
+}
+
+/// Whose rows a stream sends: it decides the run's `reportId` and its `httpData.columns`.
+pub(crate) enum StreamSubject {
+    DataMart,
+    /// A saved report: its id and saved `columnConfig` (§10.2: the run's `columns` are the
+    /// saved ones, or the output header names of a successful run when none are saved).
+    Report {
+        id: String,
+        column_config: Option<Vec<String>>,
+    },
+}
+
+/// What [`plan`] ends with, by [`Purpose`].
+pub(crate) enum Planned {
+    Response(Response),
+    Checked(ValidatedQuery),
+    Sql(CompiledQuery),
+}
+
+/// From "data mart loaded (published, usable) and query parsed" to the answer: the schema
+/// (refreshed when older than 30 minutes, for streams), the fields, column resolution, the run
+/// record, output-controls validation, the source and compilation, the query and the NDJSON
+/// body. This is the one place where a data mart's fields meet `owox_query`'s
+/// `resolve_blended_columns`, `validate_blended` and `compile_blended` (with the joined fields
+/// of [`crate::blend::load_stream_blend`]), for the data mart stream, the report stream,
+/// report saves (`Purpose::Check`) and a report's generated SQL (`Purpose::Sql`) alike.
+pub(crate) async fn plan(
+    state: &AppState,
+    caller: &Caller,
+    loaded: &Loaded,
+    query: HttpDataQuery,
+    purpose: Purpose,
+) -> Result<Planned, ApiError> {
+    let id = &loaded.row.id;
+    let storage_type = loaded.storage.storage_type.as_str();
     let started_at = chrono::Utc::now();
     let run_id = uuid::Uuid::new_v4().to_string();
-    let (definition_type, definition) = stored_definition(&loaded.row).ok_or_else(|| {
-        read_failure(
-            "Data Mart is not properly configured",
-            &loaded.storage.storage_type,
-        )
-    })?;
+    let (definition_type, definition) = stored_definition(&loaded.row)
+        .ok_or_else(|| read_failure("Data Mart is not properly configured", storage_type))?;
     let engine = state.engines.get(&loaded.storage).await?;
+    let streaming = matches!(purpose, Purpose::Stream(_));
     let saved = loaded.row.output_schema.as_deref();
     let fresh = loaded
         .row
         .schema_actualized_at
         .is_some_and(|at| started_at - at < SCHEMA_MAX_AGE);
+    // Saves and generated SQL read the stored schema; only streams refresh it.
     let schema = match saved.and_then(|s| serde_json::from_str::<Value>(s).ok()) {
-        Some(v) if fresh => OutputSchema::parse(&v, schema_type_for(&loaded.storage.storage_type))
+        Some(v) if fresh || !streaming => OutputSchema::parse(&v, schema_type_for(storage_type))
             .map_err(|e| anyhow::anyhow!(e))?,
         _ => {
             // Any failure of the refresh is a storage failure (424), as in the reference.
             let schema = discover(&engine, &definition_type, &definition, saved)
                 .await
-                .map_err(|e| read_failure(e, &loaded.storage.storage_type))?;
-            save_schema(&state, &caller.project_id, &id, &schema).await?;
+                .map_err(|e| read_failure(e, storage_type))?;
+            save_schema(state, &caller.project_id, id, &schema).await?;
             schema
         }
     };
     let fields = schema.compiler_fields();
     // Joined fields: a relationship to a deleted data mart is a 400 before any run.
-    let joined = crate::blend::load_stream_blend(&state, &caller, &loaded.row, &engine).await?;
+    let joined = crate::blend::load_stream_blend(state, caller, &loaded.row, &engine).await?;
     let blend = joined.blend();
     let resolved = owox_query::resolve_blended_columns(&fields, &blend.reporting_fields(), &query)
-        .map_err(|e| query_error(e, &loaded.storage.storage_type))?;
-
-    // From here on every failure records a FAILED run.
-    let mut recorder = RunRecorder {
-        state: state.clone(),
-        id: run_id.clone(),
-        project_id: caller.project_id.clone(),
-        data_mart_id: id.clone(),
-        user_id: caller.user_id.clone(),
-        started_at,
-        definition_run: json!({ "definitionType": definition_type, "definition": definition })
-            .to_string(),
-        http_data: json!({ "format": "ndjson", "columns": resolved.selected }),
+        .map_err(|e| query_error(e, storage_type))?;
+    // From here on every failure of a stream records a FAILED run.
+    let (recorder, check_only, header_columns) = match purpose {
+        Purpose::Stream(subject) => {
+            let (report_id, columns, header_columns) = match subject {
+                StreamSubject::DataMart => (None, resolved.selected.clone(), false),
+                StreamSubject::Report {
+                    id: report,
+                    column_config,
+                } => match column_config {
+                    Some(saved) if !saved.is_empty() => (Some(report), saved, false),
+                    _ => (Some(report), Vec::new(), true),
+                },
+            };
+            let recorder = RunRecorder {
+                state: state.clone(),
+                id: run_id.clone(),
+                project_id: caller.project_id.clone(),
+                data_mart_id: id.clone(),
+                report_id,
+                columns_on_success: None,
+                user_id: caller.user_id.clone(),
+                started_at,
+                definition_run:
+                    json!({ "definitionType": definition_type, "definition": definition })
+                        .to_string(),
+                http_data: json!({ "format": "ndjson", "columns": columns }),
+            };
+            recorder.start().await?;
+            (Some(recorder), false, header_columns)
+        }
+        Purpose::Check => (None, true, false),
+        Purpose::Sql => (None, false, false),
     };
-    recorder.start().await?;
     let validated = match owox_query::validate_blended(&fields, Some(&blend), &query, &resolved) {
         Ok(v) => v,
         Err(e) => {
-            let mut error = query_error(e, &loaded.storage.storage_type);
+            let mut error = query_error(e, storage_type);
+            // "Disconnected columns" name the data mart they were looked up in.
             if let ApiError::Business {
                 error_details: Some(Value::Object(details)),
                 ..
@@ -294,9 +393,12 @@ async fn stream_data_mart(
                     details.insert("dataMartId".into(), json!(id));
                 }
             }
-            return Err(recorder.failed(error));
+            return Err(failed(recorder, error));
         }
     };
+    if check_only {
+        return Ok(Planned::Checked(validated));
+    }
     let source = match definition_ref(&definition_type, &definition) {
         Some(def) => engine.source_sql(def).await,
         None => Err(StorageError::InvalidDefinition(
@@ -305,7 +407,7 @@ async fn stream_data_mart(
     };
     let source = match source {
         Ok(s) => s,
-        Err(e) => return Err(recorder.failed(read_failure(e, &loaded.storage.storage_type))),
+        Err(e) => return Err(failed(recorder, read_failure(e, storage_type))),
     };
     let ctx = CompileContext {
         now: started_at,
@@ -320,17 +422,23 @@ async fn stream_data_mart(
     ) {
         Ok(c) => c,
         Err(e) => {
-            return Err(recorder.failed(query_error(
-                QueryError::Compile(e),
-                &loaded.storage.storage_type,
-            )))
+            return Err(failed(
+                recorder,
+                query_error(QueryError::Compile(e), storage_type),
+            ))
         }
+    };
+    let Some(mut recorder) = recorder else {
+        return Ok(Planned::Sql(compiled));
     };
     // The executed SQL (values stay bound parameters: nothing user-given is spliced into it).
     recorder.http_data["executionSqlQuery"] = json!(compiled.statement.sql);
+    if header_columns {
+        recorder.columns_on_success = Some(json!(compiled.columns));
+    }
     let mut rows = match engine.query(compiled.statement).await {
         Ok(rows) => rows,
-        Err(e) => return Err(recorder.failed(storage_error(e, &loaded.storage.storage_type))),
+        Err(e) => return Err(recorder.failed(storage_error(e, storage_type))),
     };
     if let Ok(mut running) = state.running.lock() {
         running.insert(run_id.clone(), rows.cancel_handle());
@@ -347,14 +455,14 @@ async fn stream_data_mart(
             Err(_) => {
                 rows.cancel();
                 let message = timeout_message(t);
-                return Err(recorder.failed(read_failure(message, &loaded.storage.storage_type)));
+                return Err(recorder.failed(read_failure(message, storage_type)));
             }
         },
         None => first_batch.await,
     };
     let first = match first {
         Some(Ok(batch)) => Some(batch),
-        Some(Err(e)) => return Err(recorder.failed(storage_error(e, &loaded.storage.storage_type))),
+        Some(Err(e)) => return Err(recorder.failed(storage_error(e, storage_type))),
         None => None,
     };
     metrics::gauge!("http_data_active_streams").increment(1.0);
@@ -389,7 +497,7 @@ async fn stream_data_mart(
         "x-owox-run-id",
         HeaderValue::from_str(&run_id).map_err(anyhow::Error::from)?,
     );
-    Ok(response)
+    Ok(Planned::Response(response))
 }
 
 /// The response body: encodes each batch as NDJSON lines and records the run at the end,

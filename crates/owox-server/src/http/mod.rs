@@ -19,6 +19,12 @@ pub mod openapi;
 mod relationship_body;
 mod relationship_views;
 mod relationships;
+mod report_access;
+mod report_config;
+mod report_destination;
+mod report_outputs;
+mod report_stream;
+mod reports;
 mod runs;
 pub mod storages;
 mod totals;
@@ -43,11 +49,14 @@ use crate::state::AppState;
 pub fn api_routes() -> OpenApiRouter<AppState> {
     let mut base = openapi::base_document();
     base.merge(<http_data::HttpDataDoc as utoipa::OpenApi>::openapi());
+    base.merge(<report_stream::ReportStreamDoc as utoipa::OpenApi>::openapi());
     OpenApiRouter::with_openapi(base)
         .merge(auth::router())
         .merge(storages::router())
         .merge(data_marts::router())
         .merge(destinations::router())
+        .merge(reports::router())
+        .merge(report_outputs::router())
         .merge(runs::router())
         .merge(triggers::router())
         .merge(relationships::router())
@@ -70,6 +79,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = api
         .merge(openapi::router(document))
         .merge(http_data::router())
+        .merge(report_stream::router())
         .merge(health::router());
     if metrics_enabled {
         router = router.merge(metrics::router());

@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// `limit` and `offset` as the reference reads them: floored numbers; a missing, invalid or
 /// non-positive limit is `default_limit`, capped at `max_limit`; a bad offset is 0.
-fn paging(query: &[(String, String)], default_limit: u64, max_limit: u64) -> (u64, u64) {
+pub(crate) fn paging(query: &[(String, String)], default_limit: u64, max_limit: u64) -> (u64, u64) {
     let number = |key: &str| {
         query
             .iter()

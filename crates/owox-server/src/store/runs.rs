@@ -31,6 +31,8 @@ pub struct NewRun<'a> {
     pub id: &'a str,
     pub project_id: &'a str,
     pub data_mart_id: &'a str,
+    /// The report streamed, for a report's stream.
+    pub report_id: Option<&'a str>,
     /// `HTTP_DATA`.
     pub run_type: &'a str,
     /// `SUCCESS` or `FAILED`.
@@ -49,7 +51,7 @@ impl Store {
     pub async fn start_run(&self, run: &NewRun<'_>) -> anyhow::Result<()> {
         on_pool!(self, |pool| {
             sqlx::query(
-                "INSERT INTO data_mart_run (id, project_id, data_mart_id, type, run_type, status, definition_run, errors, additional_params, created_by_id, created_at, started_at) VALUES ($1, $2, $3, $4, 'manual', $5, $6, $7, $8, $9, $10, $10)",
+                "INSERT INTO data_mart_run (id, project_id, data_mart_id, type, run_type, status, definition_run, errors, additional_params, created_by_id, created_at, started_at, report_id) VALUES ($1, $2, $3, $4, 'manual', $5, $6, $7, $8, $9, $10, $10, $11)",
             )
             .bind(run.id)
             .bind(run.project_id)
@@ -61,6 +63,7 @@ impl Store {
             .bind(run.additional_params)
             .bind(run.created_by_id)
             .bind(run.started_at)
+            .bind(run.report_id)
             .execute(pool)
             .await
             .map(|r| r.rows_affected())
@@ -99,7 +102,7 @@ impl Store {
         let finished = now();
         on_pool!(self, |pool| {
             sqlx::query(
-                "INSERT INTO data_mart_run (id, project_id, data_mart_id, type, run_type, status, definition_run, errors, additional_params, created_by_id, created_at, started_at, finished_at) VALUES ($1, $2, $3, $4, 'manual', $5, $6, $7, $8, $9, $10, $10, $11)",
+                "INSERT INTO data_mart_run (id, project_id, data_mart_id, type, run_type, status, definition_run, errors, additional_params, created_by_id, created_at, started_at, finished_at, report_id) VALUES ($1, $2, $3, $4, 'manual', $5, $6, $7, $8, $9, $10, $10, $11, $12)",
             )
             .bind(run.id)
             .bind(run.project_id)
@@ -112,6 +115,7 @@ impl Store {
             .bind(run.created_by_id)
             .bind(run.started_at)
             .bind(finished)
+            .bind(run.report_id)
             .execute(pool)
             .await
             .map(|r| r.rows_affected())

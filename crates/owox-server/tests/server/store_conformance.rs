@@ -315,6 +315,7 @@ async fn storages_data_marts_and_runs(store: &Store) {
         id,
         project_id: p,
         data_mart_id: &mart_id,
+        report_id: None,
         run_type: "HTTP_DATA",
         status,
         definition_run: Some("{}"),
@@ -353,6 +354,8 @@ async fn storages_data_marts_and_runs(store: &Store) {
         "shared for reporting: visible to a viewer"
     );
     assert_eq!(history[0].1, "shared ✓");
+
+    reports(store, &shared.id).await;
 
     store.delete_storage(p, &storage.id).await.unwrap();
     assert!(store.get_storage(p, &storage.id).await.unwrap().is_none());
@@ -491,6 +494,167 @@ async fn relationships(store: &Store) {
         .is_empty());
     assert!(store.delete_relationship(p, &second.id).await.unwrap());
     assert!(!store.delete_relationship(p, &second.id).await.unwrap());
+}
+
+/// Reports on a live data mart: insert (one per id), visibility and owner filters, paging,
+/// optimistic updates, soft delete, the destination's report count, run records naming them.
+async fn reports(store: &Store, data_mart_id: &str) {
+    use owox_server::store::{
+        DestinationWrite, NewRun, OwnerPresence, ReportUpdate, ReportWrite, Viewer,
+    };
+    let p = DEFAULT_PROJECT_ID;
+    let destination = uuid::Uuid::new_v4().to_string();
+    store
+        .insert_destination(
+            &destination,
+            p,
+            "EMAIL",
+            &DestinationWrite {
+                title: "mail",
+                config: None,
+                sealed_credentials: None,
+                public_credentials: Some(r#"{"type":"email-credentials","to":["a@b.c"]}"#),
+            },
+            "0",
+            &[],
+        )
+        .await
+        .unwrap();
+    let write = |title: &'static str, limit: Option<i64>| ReportWrite {
+        title,
+        data_destination_id: &destination,
+        destination_config: r#"{"type":"email-config"}"#,
+        column_config: Some(r#"["a"]"#),
+        filter_config: Some(r#"[{"column":"a","operator":"is_null"}]"#),
+        sort_config: None,
+        aggregation_config: None,
+        date_trunc_config: None,
+        limit_config: limit,
+        unique_count_config: None,
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    assert!(store
+        .insert_report(&id, p, data_mart_id, &write("first", Some(500)), "0", None)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .insert_report(&id, p, data_mart_id, &write("again", None), "0", None)
+            .await
+            .unwrap(),
+        "one live report per id"
+    );
+    let row = store.get_report(p, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            row.title.as_str(),
+            row.version,
+            row.limit_config,
+            row.runs_count
+        ),
+        ("first", 1, Some(500), 0)
+    );
+    assert_eq!(store.report_owners(&id).await.unwrap(), ["0"]);
+    let admin = Viewer {
+        role: Role::Admin,
+        user_id: "0",
+    };
+    let nobody = Viewer {
+        role: Role::Viewer,
+        user_id: "nobody",
+    };
+    let count = |v: Viewer<'static>, o: OwnerPresence, page: Option<(u64, u64)>| async move {
+        store.list_reports(p, v, o, page).await.unwrap().len()
+    };
+    assert_eq!(count(admin, OwnerPresence::Any, None).await, 1);
+    assert_eq!(count(admin, OwnerPresence::HasOwners, None).await, 1);
+    assert_eq!(count(admin, OwnerPresence::NoOwners, None).await, 0);
+    assert_eq!(count(admin, OwnerPresence::Any, Some((1, 0))).await, 1);
+    assert_eq!(count(admin, OwnerPresence::Any, Some((1, 1))).await, 0);
+    assert_eq!(
+        count(nobody, OwnerPresence::Any, None).await,
+        1,
+        "shared for reporting"
+    );
+    assert_eq!(
+        store
+            .list_reports_of_data_mart(p, data_mart_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let owners = ["u2".to_string()];
+    assert_eq!(
+        store
+            .update_report(p, &id, 1, &write("second", None), Some(&owners))
+            .await
+            .unwrap(),
+        ReportUpdate::Applied
+    );
+    assert_eq!(
+        store
+            .update_report(p, &id, 1, &write("stale", None), None)
+            .await
+            .unwrap(),
+        ReportUpdate::Stale
+    );
+    let row = store.get_report(p, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (row.title.as_str(), row.version, row.limit_config),
+        ("second", 2, None)
+    );
+    assert_eq!(store.report_owners(&id).await.unwrap(), ["u2"]);
+    assert_eq!(
+        store
+            .reports_using_destination(p, &destination)
+            .await
+            .unwrap(),
+        1
+    );
+
+    store
+        .insert_run(&NewRun {
+            id: "33333333-3333-4333-8333-333333333333",
+            project_id: p,
+            data_mart_id,
+            report_id: Some(&id),
+            run_type: "HTTP_DATA",
+            status: "SUCCESS",
+            definition_run: None,
+            errors: None,
+            additional_params: None,
+            created_by_id: "0",
+            started_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    let run = store
+        .get_run_row(p, data_mart_id, "33333333-3333-4333-8333-333333333333")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.report_id.as_deref(), Some(id.as_str()));
+
+    store.delete_report(p, &id).await.unwrap();
+    assert!(store.get_report(p, &id).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .reports_using_destination(p, &destination)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        store
+            .insert_report(&id, p, data_mart_id, &write("revived", None), "0", None)
+            .await
+            .unwrap(),
+        "a deleted report's id can be used again"
+    );
+    assert_eq!(store.get_report(p, &id).await.unwrap().unwrap().version, 1);
+    store.delete_report(p, &id).await.unwrap();
 }
 
 #[tokio::test]

@@ -14,4 +14,8 @@ mod hostile;
 mod http_data;
 mod postgres;
 mod relationships;
+mod report_lists;
+mod report_streams;
+mod report_updates;
+mod reports;
 mod support;
