@@ -82,10 +82,7 @@ pub async fn load_stream_blend(
                 break;
             }
             keep[i] = true;
-            at = joinable[i]
-                .parent_alias_path
-                .as_deref()
-                .and_then(|p| index_of(p));
+            at = joinable[i].parent_alias_path.as_deref().and_then(&index_of);
         }
     }
     let mut sources: Vec<StreamSource> = Vec::new();

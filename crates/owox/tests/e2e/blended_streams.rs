@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::http_data::{b64, stream};
 use crate::postgres::{postgres_storage, published, Fixture};
+use crate::reports::{body, destination};
 use crate::support::{Server, Session};
 
 const ORDERS: &str = "SELECT * FROM (VALUES (1, 1, 10), (2, 1, 20), (3, 2, 5), (4, 3, 7), (5, NULL, 1)) AS t(id, customer_id, amount)";
@@ -116,6 +117,54 @@ async fn scenario(s: &Session, ids: [String; 3]) {
     .await;
     let ids: Vec<f64> = filtered.iter().map(|r| num(&r["id"])).collect();
     assert_eq!(ids, [1.0, 2.0]);
+
+    // A saved report with joined columns and a pre-join filter streams what the data mart
+    // stream gives for the same controls, and is refused at save time with an unknown one.
+    let dest = destination(s, "EMAIL").await;
+    let (status, report) = s
+        .post(
+            "/api/reports",
+            body(
+                &orders,
+                &dest,
+                json!({"columnConfig": ["id", "customers__credit", "customers_country__title"],
+                       "filterConfig": [{"column": "customers__credit", "operator": "gt", "value": 30, "placement": "pre-join"}],
+                       "sortConfig": [{"column": "id", "direction": "asc"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{report}");
+    let report_rows: Vec<Value> = {
+        let path = format!(
+            "/api/external/http-data/reports/{}.ndjson",
+            report["id"].as_str().unwrap()
+        );
+        let r = stream(s, &path).await;
+        assert_eq!(r.status(), 200);
+        let text = r.text().await.unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let mart_rows = rows(
+        s,
+        &orders,
+        &format!("column=id&column=customers__credit&column=customers_country__title&filter={pre}&sort={by_id}"),
+    )
+    .await;
+    assert_eq!(report_rows, mart_rows);
+    assert_eq!(report_rows.len(), 5);
+    let (status, refused) = s
+        .post(
+            "/api/reports",
+            body(
+                &orders,
+                &dest,
+                json!({"columnConfig": ["id", "customers__nope"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
 
     // Grouped by a second-level field.
     let agg = b64(json!([{"column": "amount", "function": "SUM"}]));
