@@ -133,6 +133,9 @@ pub enum QueryError {
     /// server adds the data mart id to `errorDetails`.
     #[error("{}", disconnected_columns_message(.columns))]
     DisconnectedColumns { columns: Vec<String> },
+    /// A report's Unique Count on a data mart whose schema marks no primary key.
+    #[error("Unique Count needs a primary key: mark at least one field of the Data Mart's output schema as a primary key")]
+    UniqueCountWithoutPrimaryKey,
     /// A pre-join filter on a data mart without relationships.
     #[error("Pre-join filters are only applicable to joined data marts")]
     PreJoinFiltersRequireJoinedDataMart,

@@ -43,7 +43,7 @@ pub use params::{parse_query, HttpDataQuery};
 pub use resolve::{resolve_blended_columns, resolve_columns, ResolvedColumns};
 pub use schema::{
     aggregate_label, allowed_aggregations, effective_type, Field, FieldCategory, TemporalKind,
-    ROW_COUNT_LABEL,
+    ROW_COUNT_LABEL, UNIQUE_COUNT_LABEL,
 };
 pub use sql::{
     compile, compile_blended, quote_double, Builder, CompileContext, CompiledQuery, Dialect,

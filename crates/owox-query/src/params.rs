@@ -25,6 +25,10 @@ pub struct HttpDataQuery {
     pub date_trunc: Option<Vec<DateTruncRule>>,
     /// `limit` as given; values above `i64::MAX` are kept saturated.
     pub limit: Option<u64>,
+    /// Reports only (`uniqueCountConfig`): the main data mart's primary-key columns whose
+    /// distinct tuples the `Unique Count` column counts. `Some(vec![])` (asked for, but the
+    /// schema has no primary key) fails validation. Never set from a query string.
+    pub unique_count: Option<Vec<String>>,
 }
 
 impl HttpDataQuery {
@@ -39,6 +43,16 @@ impl HttpDataQuery {
     }
     pub fn date_truncs(&self) -> &[DateTruncRule] {
         self.date_trunc.as_deref().unwrap_or(&[])
+    }
+    /// The primary-key columns of a requested Unique Count; empty when there is none.
+    pub fn unique_count_keys(&self) -> &[String] {
+        self.unique_count.as_deref().unwrap_or(&[])
+    }
+    /// Whether the rows are grouped: aggregations, date buckets or a Unique Count (§11.2).
+    pub fn grouped(&self) -> bool {
+        !self.aggregations().is_empty()
+            || !self.date_truncs().is_empty()
+            || !self.unique_count_keys().is_empty()
     }
 }
 

@@ -178,6 +178,9 @@ pub fn aggregate_label(column: &str, function: AggregateFunction) -> String {
 /// The synthetic `COUNT(*)` column that ends every aggregated row.
 pub const ROW_COUNT_LABEL: &str = "Row Count";
 
+/// The reports' synthetic count of distinct primary keys, after `Row Count` (§11.2).
+pub const UNIQUE_COUNT_LABEL: &str = "Unique Count";
+
 /// The type a HAVING rule is checked and cast against: the aggregate's effective type (§5.3).
 pub fn effective_type(column_type: &str, function: AggregateFunction) -> String {
     use AggregateFunction::*;

@@ -9,7 +9,7 @@ use crate::params::HttpDataQuery;
 use crate::resolve::ResolvedColumns;
 use crate::schema::{
     aggregate_label, allowed_aggregations, effective_type, Field, FieldCategory, TemporalKind,
-    ROW_COUNT_LABEL,
+    ROW_COUNT_LABEL, UNIQUE_COUNT_LABEL,
 };
 
 /// A request that passed every check and can be compiled.
@@ -226,6 +226,9 @@ pub fn validate_blended(
     if !errors.is_empty() {
         return Err(QueryError::OutputControls { errors });
     }
+    if query.unique_count.as_ref().is_some_and(Vec::is_empty) {
+        return Err(QueryError::UniqueCountWithoutPrimaryKey);
+    }
     let pre_join = query
         .filters()
         .iter()
@@ -298,6 +301,9 @@ pub(crate) fn output_names(selected: &[String], query: &HttpDataQuery) -> Vec<St
     }
     if !aggs.is_empty() {
         names.push(ROW_COUNT_LABEL.to_string());
+    }
+    if !query.unique_count_keys().is_empty() {
+        names.push(UNIQUE_COUNT_LABEL.to_string());
     }
     names
 }

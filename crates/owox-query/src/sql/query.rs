@@ -11,7 +11,7 @@ use crate::blend::Blend;
 use crate::error::CompileError;
 use crate::schema::{
     aggregate_label, allowed_aggregations, effective_type, FieldCategory, TemporalKind,
-    ROW_COUNT_LABEL,
+    ROW_COUNT_LABEL, UNIQUE_COUNT_LABEL,
 };
 use crate::validate::{output_names, ValidatedQuery};
 
@@ -87,7 +87,7 @@ fn build_parts(
 ) -> Result<Parts, CompileError> {
     let q = &v.query;
     let aggs = q.aggregations();
-    let grouped = !aggs.is_empty() || !q.date_truncs().is_empty();
+    let grouped = q.grouped();
     let mut p = Parts {
         dims: Vec::new(),
         metrics: Vec::new(),
@@ -138,6 +138,11 @@ fn build_parts(
     if !aggs.is_empty() && with_columns {
         p.push_output(b, "COUNT(*)", ROW_COUNT_LABEL)?;
     }
+    let keys = q.unique_count_keys();
+    if !keys.is_empty() && with_columns {
+        let expr = unique_count(b, keys)?;
+        p.push_output(b, &expr, UNIQUE_COUNT_LABEL)?;
+    }
     for rule in q.filters() {
         if rule.placement == Some(Placement::PreJoin) {
             continue; // rendered inside the joined source
@@ -157,6 +162,22 @@ fn build_parts(
         }
     }
     Ok(p)
+}
+
+/// `COUNT(DISTINCT pk)`, or for a composite key the distinct concatenations of the key values
+/// as text joined with U+241F (NULL as empty), as the reference writes it (§11.5).
+fn unique_count(b: &Builder<'_>, keys: &[String]) -> Result<String, CompileError> {
+    if let [key] = keys {
+        return Ok(format!("COUNT(DISTINCT {})", col(b, key)?));
+    }
+    let parts = keys
+        .iter()
+        .map(|k| Ok(format!("COALESCE(CAST({} AS VARCHAR), '')", col(b, k)?)))
+        .collect::<Result<Vec<_>, CompileError>>()?;
+    Ok(format!(
+        "COUNT(DISTINCT {})",
+        parts.join(" || '\u{241F}' || ")
+    ))
 }
 
 /// Compiles a validated request for `dialect`, reading from `source`.
@@ -358,7 +379,7 @@ fn totals(
             select.join(", ")
         )
     };
-    let grouped = !q.aggregations().is_empty() || !q.date_truncs().is_empty();
+    let grouped = q.grouped();
     Ok(Some(TotalsQuery {
         labels,
         statement: Statement {

@@ -200,6 +200,36 @@ async fn three_level_chain_on_postgres() {
         ("200", "100", "100")
     );
 
+    // A report's Unique Count over a composite key groups by the selected columns.
+    let mut query = parse_query(&pairs(&[
+        ("column", "customer_id"),
+        (
+            "sort",
+            &enc(r#"[{"column":"customer_id","direction":"asc"}]"#),
+        ),
+    ]))
+    .unwrap();
+    query.unique_count = Some(vec!["id".into(), "customer_id".into()]);
+    let resolved = resolve_columns(&native(), &query).unwrap();
+    let v = validate(&native(), &query, &resolved).unwrap();
+    let orders = vec!["orders".to_string()];
+    let c = compile(&v, &Postgres, Source::Table(&orders), &ctx()).unwrap();
+    assert_eq!(c.columns, ["customer_id", "Unique Count"]);
+    assert_eq!(
+        run(&client, &c.statement).await,
+        vec![
+            row(&["1", "2"]),
+            row(&["2", "1"]),
+            row(&["3", "1"]),
+            row(&["∅", "1"])
+        ]
+    );
+    query.unique_count = Some(Vec::new());
+    assert_eq!(
+        validate(&native(), &query, &resolved),
+        Err(QueryError::UniqueCountWithoutPrimaryKey)
+    );
+
     client
         .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
         .await

@@ -341,6 +341,18 @@ pub(crate) async fn plan(
         }
     };
     let fields = schema.compiler_fields();
+    let mut query = query;
+    if let Some(keys) = &mut query.unique_count {
+        // A report's Unique Count counts the main data mart's primary keys.
+        *keys = schema
+            .fields
+            .iter()
+            .filter(|f| {
+                f.is_primary_key && f.status != crate::output_schema::FieldStatus::Disconnected
+            })
+            .map(|f| f.name.clone())
+            .collect();
+    }
     // Joined fields: a relationship to a deleted data mart is a 400 before any run.
     let joined = crate::blend::load_stream_blend(state, caller, &loaded.row, &engine).await?;
     let blend = joined.blend();

@@ -197,16 +197,23 @@ fn invalid_shape(field: &str, issues: Vec<Value>) -> ApiError {
     }
 }
 
-/// Unique Count is not compiled yet: `null`, `false` and `[]` are the only values a report
-/// can run with.
-pub fn check_unique_count(config: Option<&Value>) -> Result<(), ApiError> {
+/// Whether `uniqueCountConfig` asks for a Unique Count of the main data mart: `true` (legacy)
+/// or a list naming only the main data mart (`""`). Lists naming joined sources are refused:
+/// counting a joined data mart's keys is not supported.
+pub fn check_unique_count(config: Option<&Value>) -> Result<bool, ApiError> {
     match config {
-        None | Some(Value::Bool(false)) => Ok(()),
-        Some(Value::Array(items)) if items.is_empty() => Ok(()),
+        None | Some(Value::Null) | Some(Value::Bool(false)) => Ok(false),
+        Some(Value::Bool(true)) => Ok(true),
+        Some(Value::Array(items)) if items.iter().all(|i| i == "") => Ok(!items.is_empty()),
         Some(_) => Err(ApiError::business(
-            "Unique Count (uniqueCountConfig) is not supported by this server yet: save the report with uniqueCountConfig null, false or []",
+            "Unique Count over joined sources is not supported by this server: uniqueCountConfig may be true, false, null, [] or [\"\"] (the main Data Mart)",
         )),
     }
+}
+
+/// The query's Unique Count request: asked for, its keys filled in from the schema later.
+fn unique_count_request(config: Option<&Value>) -> Result<Option<Vec<String>>, ApiError> {
+    Ok(check_unique_count(config)?.then(Vec::new))
 }
 
 impl ReportInput {
@@ -227,7 +234,7 @@ impl ReportInput {
     /// The query the report would stream with (its saved `limitConfig` as the limit).
     pub fn query(&self) -> Result<HttpDataQuery, ApiError> {
         let text = |v: &Option<Value>| v.as_ref().map(Value::to_string);
-        plan_query(
+        let mut query = plan_query(
             self.column_config.clone(),
             [
                 text(&self.filter_config),
@@ -236,7 +243,9 @@ impl ReportInput {
                 text(&self.date_trunc_config),
             ],
             self.limit_config,
-        )
+        )?;
+        query.unique_count = unique_count_request(self.unique_count_config.as_ref())?;
+        Ok(query)
     }
 }
 
@@ -295,6 +304,11 @@ pub fn saved_query(row: &ReportRow, limit: Option<u64>) -> Result<HttpDataQuery,
     if limit.is_some() {
         query.limit = limit;
     }
+    let unique: Option<Value> = row
+        .unique_count_config
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok());
+    query.unique_count = unique_count_request(unique.as_ref())?;
     Ok(query)
 }
 
@@ -321,6 +335,7 @@ fn plan_query(
         aggregation: rules(aggregation, parse_aggregation_config)?,
         date_trunc: rules(date_trunc, parse_date_trunc_config)?,
         limit: limit.and_then(|n| u64::try_from(n).ok()),
+        unique_count: None,
     })
 }
 
@@ -408,9 +423,10 @@ mod tests {
         assert_eq!(query.column, ["a", "b"]);
         assert_eq!(query.limit, Some(10));
         assert_eq!(query.aggregations().len(), 1);
-        assert!(check_unique_count(input.unique_count_config.as_ref()).is_ok());
-        assert!(check_unique_count(Some(&json!(true))).is_err());
-        assert!(check_unique_count(Some(&json!([""]))).is_err());
-        assert!(check_unique_count(Some(&json!([]))).is_ok());
+        assert!(!check_unique_count(input.unique_count_config.as_ref()).unwrap());
+        assert!(check_unique_count(Some(&json!(true))).unwrap());
+        assert!(check_unique_count(Some(&json!([""]))).unwrap());
+        assert!(!check_unique_count(Some(&json!([]))).unwrap());
+        assert!(check_unique_count(Some(&json!(["", "customers"]))).is_err());
     }
 }

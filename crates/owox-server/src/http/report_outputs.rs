@@ -7,7 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use owox_contract::resources::{ReportGeneratedSql, ReportOutputField};
-use owox_query::{aggregate_label, effective_type, ValidatedQuery, ROW_COUNT_LABEL};
+use owox_query::{
+    aggregate_label, effective_type, ValidatedQuery, ROW_COUNT_LABEL, UNIQUE_COUNT_LABEL,
+};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -93,7 +95,7 @@ async fn output_schema(
 }
 
 /// The output columns of a validated plan (§6.5): each selected column, an aggregated one
-/// replaced by one column per function, then `Row Count`.
+/// replaced by one column per function, then `Row Count`, then `Unique Count`.
 fn output_fields(schema: &OutputSchema, validated: &ValidatedQuery) -> Vec<ReportOutputField> {
     let aggregations = validated.query.aggregations();
     let mut out = Vec::new();
@@ -135,6 +137,15 @@ fn output_fields(schema: &OutputSchema, validated: &ValidatedQuery) -> Vec<Repor
             description: None,
             field_type: Some("BIGINT".into()),
             aggregate_function: Some("COUNT".into()),
+        });
+    }
+    if !validated.query.unique_count_keys().is_empty() {
+        out.push(ReportOutputField {
+            name: UNIQUE_COUNT_LABEL.to_string(),
+            title: None,
+            description: None,
+            field_type: Some("BIGINT".into()),
+            aggregate_function: Some("COUNT_DISTINCT".into()),
         });
     }
     out

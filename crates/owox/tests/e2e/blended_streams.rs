@@ -166,6 +166,67 @@ async fn scenario(s: &Session, ids: [String; 3]) {
         .await;
     assert_eq!(status, 400, "{refused}");
 
+    // Unique Count: the distinct primary keys of the main data mart per group, after Row Count.
+    let (_, mart) = s.get(&format!("/api/data-marts/{orders}")).await;
+    let mut schema = mart["schema"].clone();
+    for f in schema["fields"].as_array_mut().unwrap() {
+        if f["name"] == "id" {
+            f["isPrimaryKey"] = json!(true);
+        }
+    }
+    let (status, saved) = s
+        .put(
+            &format!("/api/data-marts/{orders}/schema"),
+            json!({"schema": schema}),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    let (status, report) = s
+        .post(
+            "/api/reports",
+            body(
+                &orders,
+                &dest,
+                json!({"columnConfig": ["customers_country__title", "amount"],
+                       "aggregationConfig": [{"column": "amount", "function": "SUM"}],
+                       "sortConfig": [{"column": "customers_country__title", "direction": "asc"}],
+                       "uniqueCountConfig": true}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{report}");
+    let r = stream(
+        s,
+        &format!(
+            "/api/external/http-data/reports/{}.ndjson",
+            report["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    let counted: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let keys: Vec<&str> = counted[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "customers_country__title",
+            "amount | SUM",
+            "Row Count",
+            "Unique Count"
+        ]
+    );
+    let uniques: Vec<f64> = counted.iter().map(|r| num(&r["Unique Count"])).collect();
+    assert_eq!(uniques, [1.0, 2.0, 2.0]);
+
     // Grouped by a second-level field.
     let agg = b64(json!([{"column": "amount", "function": "SUM"}]));
     let by_title = b64(json!([{"column": "customers_country__title", "direction": "asc"}]));
