@@ -39,6 +39,28 @@ async fn rows(s: &Session, id: &str, query: &str) -> Vec<Value> {
         .collect()
 }
 
+/// A saved report's stream as parsed rows; panics on a non-200.
+async fn report_rows(s: &Session, report: &Value) -> Vec<Value> {
+    let path = format!(
+        "/api/external/http-data/reports/{}.ndjson",
+        report["id"].as_str().unwrap()
+    );
+    let r = stream(s, &path).await;
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn keys(row: &Value) -> Vec<&str> {
+    row.as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 async fn error(s: &Session, id: &str, query: &str) -> (u16, Value) {
     let r = stream(
         s,
@@ -68,12 +90,7 @@ async fn scenario(s: &Session, ids: [String; 3]) {
     let by_id = b64(json!([{"column": "id", "direction": "asc"}]));
     let all = rows(s, &orders, &format!("columns=**&sort={by_id}")).await;
     assert_eq!(all.len(), 5, "the root's row count never grows");
-    let keys: Vec<&str> = all[0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let names = keys(&all[0]);
     for k in [
         "id",
         "customers__name",
@@ -81,13 +98,13 @@ async fn scenario(s: &Session, ids: [String; 3]) {
         "customers_country__title",
         "customers_country__population",
     ] {
-        assert!(keys.contains(&k), "{k} missing from {keys:?}");
+        assert!(names.contains(&k), "{k} missing from {names:?}");
     }
     assert!(
-        !keys
+        !names
             .iter()
             .any(|k| k.starts_with("customers_country_people__")),
-        "a cycle stub adds no fields: {keys:?}"
+        "a cycle stub adds no fields: {names:?}"
     );
     let bob = &all[2];
     assert_eq!(bob["customers__name"], "Bob, Bob", "STRING_AGG by default");
@@ -134,26 +151,15 @@ async fn scenario(s: &Session, ids: [String; 3]) {
         )
         .await;
     assert_eq!(status, 201, "{report}");
-    let report_rows: Vec<Value> = {
-        let path = format!(
-            "/api/external/http-data/reports/{}.ndjson",
-            report["id"].as_str().unwrap()
-        );
-        let r = stream(s, &path).await;
-        assert_eq!(r.status(), 200);
-        let text = r.text().await.unwrap();
-        text.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    };
+    let from_report = report_rows(s, &report).await;
     let mart_rows = rows(
         s,
         &orders,
         &format!("column=id&column=customers__credit&column=customers_country__title&filter={pre}&sort={by_id}"),
     )
     .await;
-    assert_eq!(report_rows, mart_rows);
-    assert_eq!(report_rows.len(), 5);
+    assert_eq!(from_report, mart_rows);
+    assert_eq!(from_report.len(), 5);
     let (status, refused) = s
         .post(
             "/api/reports",
@@ -195,28 +201,10 @@ async fn scenario(s: &Session, ids: [String; 3]) {
         )
         .await;
     assert_eq!(status, 201, "{report}");
-    let r = stream(
-        s,
-        &format!(
-            "/api/external/http-data/reports/{}.ndjson",
-            report["id"].as_str().unwrap()
-        ),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    let text = r.text().await.unwrap();
-    let counted: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let keys: Vec<&str> = counted[0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let counted = report_rows(s, &report).await;
+    let names = keys(&counted[0]);
     assert_eq!(
-        keys,
+        names,
         [
             "customers_country__title",
             "amount | SUM",
@@ -273,16 +261,11 @@ async fn scenario(s: &Session, ids: [String; 3]) {
         50.0,
         "MAX override"
     );
-    let keys: Vec<&str> = configured[0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert!(!keys.contains(&"customers__name"), "hidden: {keys:?}");
+    let names = keys(&configured[0]);
+    assert!(!names.contains(&"customers__name"), "hidden: {names:?}");
     assert!(
-        !keys.iter().any(|k| k.starts_with("customers_country__")),
-        "excluded: {keys:?}"
+        !names.iter().any(|k| k.starts_with("customers_country__")),
+        "excluded: {names:?}"
     );
     let (status, body) = error(s, &orders, "column=customers_country__title").await;
     assert_eq!(status, 400, "{body}");
