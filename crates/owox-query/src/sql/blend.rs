@@ -31,6 +31,22 @@ pub(super) fn carried_name(field_index: usize) -> String {
     format!("__owox_b{field_index}")
 }
 
+/// The SQL column that carries key `n` of joined source `source` in the joined source.
+pub(super) fn key_name(source: usize, n: usize) -> String {
+    format!("__owox_s{source}_k{n}")
+}
+
+/// The number of key columns of a joined source (its distinct join target fields).
+pub(super) fn key_count(source: &crate::blend::BlendSource<'_>) -> usize {
+    let mut seen: Vec<&str> = Vec::new();
+    for (_, key) in &source.join {
+        if !seen.contains(&key.as_str()) {
+            seen.push(key);
+        }
+    }
+    seen.len()
+}
+
 /// The names of every joined field the query references, mapped to their carried names.
 pub(super) fn renames(blend: &Blend<'_>) -> Vec<(String, String)> {
     blend
@@ -221,6 +237,18 @@ pub(super) fn render(
             b.ident(alias)?,
             b.ident(&carried_name(i))?
         ));
+    }
+    // Each joined source's key, for metrics de-duplicated per related row (`query.rs`).
+    for (si, c) in collapsed.iter().enumerate() {
+        let Some(c) = c else { continue };
+        for (n, (_, alias)) in c.keys.iter().enumerate() {
+            select.push(format!(
+                "{}.{} AS {}",
+                b.ident(&format!("__owox_j{si}"))?,
+                b.ident(alias)?,
+                b.ident(&key_name(si, n))?
+            ));
+        }
     }
     let mut joins = Vec::new();
     for (si, source) in blend.sources.iter().enumerate() {

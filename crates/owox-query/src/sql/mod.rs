@@ -5,6 +5,7 @@ mod duckdb;
 mod filters;
 mod postgres;
 mod query;
+mod sleeves;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;

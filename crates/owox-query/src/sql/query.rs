@@ -20,17 +20,17 @@ const SRC: &str = "src";
 /// The largest LIMIT every supported engine accepts (DuckDB's 2^62).
 const MAX_LIMIT: i64 = 1 << 62;
 
-struct Parts {
+pub(super) struct Parts {
     /// `(expression, alias)` of each dimension (grouped queries) or column (flat queries).
-    dims: Vec<(String, String)>,
+    pub(super) dims: Vec<(String, String)>,
     /// `(expression, label)` of each aggregate, in output order.
-    metrics: Vec<(String, String)>,
-    select: Vec<String>,
-    wheres: Vec<String>,
-    havings: Vec<String>,
-    grouped: bool,
+    pub(super) metrics: Vec<(String, String)>,
+    pub(super) select: Vec<String>,
+    pub(super) wheres: Vec<String>,
+    pub(super) havings: Vec<String>,
+    pub(super) grouped: bool,
     /// `(label, SQL alias)` of each output column, in output order.
-    aliases: Vec<(String, String)>,
+    pub(super) aliases: Vec<(String, String)>,
 }
 
 impl Parts {
@@ -74,7 +74,7 @@ fn from_clause(
     Ok(out)
 }
 
-fn col(b: &Builder<'_>, name: &str) -> Result<String, CompileError> {
+pub(super) fn col(b: &Builder<'_>, name: &str) -> Result<String, CompileError> {
     let name = b.renames.get(name).map_or(name, String::as_str);
     Ok(format!("{}.{}", b.ident(SRC)?, b.ident(name)?))
 }
@@ -180,6 +180,50 @@ fn unique_count(b: &Builder<'_>, keys: &[String]) -> Result<String, CompileError
     ))
 }
 
+/// ` GROUP BY k, …`, or nothing without keys.
+pub(super) fn group_by(keys: &[String]) -> String {
+    if keys.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {}", keys.join(", "))
+    }
+}
+
+/// `<join> <table> ON right.k IS NOT DISTINCT FROM left.k AND …` on the key columns `keys`
+/// both sides carry, or a CROSS JOIN without keys (one grand-total group).
+pub(super) fn null_safe_join(
+    join: &str,
+    table: &str,
+    right: &str,
+    left: &str,
+    keys: &[String],
+) -> String {
+    if keys.is_empty() {
+        return format!("CROSS JOIN {table}");
+    }
+    let on: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{left}.{k} IS NOT DISTINCT FROM {right}.{k}"))
+        .collect();
+    format!("{join} {table} ON {}", on.join(" AND "))
+}
+
+/// `SELECT … FROM … [WHERE] [GROUP BY] [HAVING]` of the flat and grouped shapes (§11.2).
+fn plain_select(p: &Parts, from_sql: &str) -> String {
+    let mut sql = format!("SELECT {} FROM {from_sql}", p.select.join(", "));
+    if !p.wheres.is_empty() {
+        sql.push_str(&format!(" WHERE {}", p.wheres.join(" AND ")));
+    }
+    if p.grouped && !p.dims.is_empty() {
+        let keys: Vec<&str> = p.dims.iter().map(|(e, _)| e.as_str()).collect();
+        sql.push_str(&format!(" GROUP BY {}", keys.join(", ")));
+    }
+    if !p.havings.is_empty() {
+        sql.push_str(&format!(" HAVING {}", p.havings.join(" AND ")));
+    }
+    sql
+}
+
 /// Compiles a validated request for `dialect`, reading from `source`.
 pub fn compile(
     v: &ValidatedQuery,
@@ -230,17 +274,14 @@ fn compile_from(
     let mut b = builder(dialect, from);
     let p = build_parts(&mut b, v, ctx, true)?;
     let from_sql = from_clause(&mut b, from, v, ctx)?;
-    let mut sql = format!("SELECT {} FROM {from_sql}", p.select.join(", "));
-    if !p.wheres.is_empty() {
-        sql.push_str(&format!(" WHERE {}", p.wheres.join(" AND ")));
-    }
-    if p.grouped && !p.dims.is_empty() {
-        let keys: Vec<&str> = p.dims.iter().map(|(e, _)| e.as_str()).collect();
-        sql.push_str(&format!(" GROUP BY {}", keys.join(", ")));
-    }
-    if !p.havings.is_empty() {
-        sql.push_str(&format!(" HAVING {}", p.havings.join(" AND ")));
-    }
+    let sleeved = match from.blend {
+        Some(blend) if p.grouped => super::sleeves::sleeved(&b, &p, v, blend, &from_sql)?,
+        _ => None,
+    };
+    let mut sql = match sleeved {
+        Some(sql) => sql,
+        None => plain_select(&p, &from_sql),
+    };
     let mut order = Vec::new();
     for s in q.sorts() {
         let target = if p.grouped {
@@ -356,20 +397,8 @@ fn totals(
         } else {
             keys.join(", ")
         };
-        let group_by = if keys.is_empty() {
-            String::new()
-        } else {
-            format!(" GROUP BY {}", keys.join(", "))
-        };
-        let join = if keys.is_empty() {
-            format!("CROSS JOIN {kept} AS {kg}")
-        } else {
-            let on: Vec<String> = keys
-                .iter()
-                .map(|k| format!("{src}.{k} IS NOT DISTINCT FROM {kg}.{k}"))
-                .collect();
-            format!("JOIN {kept} AS {kg} ON {}", on.join(" AND "))
-        };
+        let group_by = group_by(&keys);
+        let join = null_safe_join("JOIN", &format!("{kept} AS {kg}"), &kg, &src, &keys);
         format!(
             "WITH {rows} AS (SELECT {} FROM {}{where_sql}), {kept} AS (SELECT {kept_select} FROM \
              {rows} AS {src}{group_by} HAVING {}) SELECT {} FROM {rows} AS {src} {join}",

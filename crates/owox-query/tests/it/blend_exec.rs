@@ -190,6 +190,36 @@ async fn three_level_chain_on_postgres() {
         ]
     );
 
+    // A joined SUM counts each customer once per group (the metric sleeve), not once per order.
+    let credit_sum = enc(r#"[{"column":"customers__credit","function":"SUM"}]"#);
+    let sleeved = rows(
+        &client,
+        &[
+            ("column", "customers_countries__title"),
+            ("column", "customers__credit"),
+            ("aggregation", &credit_sum),
+            ("sort", &by_title),
+        ],
+    )
+    .await;
+    assert_eq!(
+        sleeved,
+        vec![
+            row(&["Poland", "75", "1"]),
+            row(&["Ukraine", "100", "2"]),
+            row(&["∅", "∅", "2"]),
+        ]
+    );
+    let total = rows(
+        &client,
+        &[
+            ("column", "customers__credit"),
+            ("aggregation", &credit_sum),
+        ],
+    )
+    .await;
+    assert_eq!(total, vec![row(&["175", "5"])]);
+
     // The totals query reads the same joined source.
     let c = compiled(&[("column", "customers__credit"), ("filter", &post)]).unwrap();
     let totals = run(&client, &c.totals.unwrap().statement).await;

@@ -242,6 +242,22 @@ async fn scenario(s: &Session, ids: [String; 3]) {
         ]
     );
 
+    // A joined SUM counts each customer once per group, not once per order.
+    let credit = b64(json!([{"column": "customers__credit", "function": "SUM"}]));
+    let sleeved = rows(
+        s,
+        &orders,
+        &format!("column=customers_country__title&column=customers__credit&aggregation={credit}&sort={by_title}"),
+    )
+    .await;
+    let sums: Vec<Option<f64>> = sleeved
+        .iter()
+        .map(|r| {
+            (!r["customers__credit | SUM"].is_null()).then(|| num(&r["customers__credit | SUM"]))
+        })
+        .collect();
+    assert_eq!(sums, [Some(75.0), Some(100.0), None]);
+
     // The configuration: a dedup override, a hidden field, an excluded source.
     let (status, body) = s
         .put(
