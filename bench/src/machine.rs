@@ -91,3 +91,15 @@ pub fn rss_mib(pid: u32) -> f64 {
         })
         .map_or(0.0, |kib| kib / 1024.0)
 }
+
+/// The peak resident set of a process so far in MiB (`VmHWM`), 0 when it cannot be read.
+pub fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}

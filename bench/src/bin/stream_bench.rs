@@ -57,7 +57,35 @@ struct Args {
     /// Skip the 1/10 and full-size single streams (e.g. to measure only concurrency).
     #[arg(long)]
     skip_single: bool,
+    /// Also time aggregations, sorts and distinct counts over the table through the server
+    /// (what a smaller `DUCKDB_MEMORY_LIMIT` may slow down by spilling).
+    #[arg(long)]
+    aggregations: bool,
 }
+
+/// Queries that need operator memory (hash tables, sorts) over the `wide` table.
+const AGGREGATIONS: &[(&str, &str)] = &[
+    (
+        "group by customer (50k groups)",
+        "SELECT customer, count(*) AS n, sum(amount) AS amount, avg(price) AS price FROM wide GROUP BY customer",
+    ),
+    (
+        "group by id % (rows/5) (many groups)",
+        "SELECT id % (SELECT count(*) // 5 FROM wide) AS k, sum(qty) AS qty, max(note) AS note FROM wide GROUP BY k",
+    ),
+    (
+        "count distinct note",
+        "SELECT count(DISTINCT note) AS notes FROM wide",
+    ),
+    (
+        "order by note, top 100",
+        "SELECT * FROM wide ORDER BY note DESC LIMIT 100",
+    ),
+    (
+        "full sort by price, last 10",
+        "SELECT id, price FROM (SELECT id, price, row_number() OVER (ORDER BY price DESC) AS r FROM wide) WHERE r > (SELECT count(*) - 10 FROM wide)",
+    ),
+];
 
 /// The generated columns: integers (one beyond 2^53), a decimal, floats, strings, a date, a
 /// timestamp with zone, a boolean and a nullable string.
@@ -340,6 +368,28 @@ async fn main() -> anyhow::Result<()> {
         tenth,
         (rss_full - rss_small) / rss_small * 100.0
     );
+    }
+
+    // 2b. Queries that need operator memory.
+    if args.aggregations {
+        let storage_id = api
+            .call("GET", &format!("/api/data-marts/{mart}"), Value::Null)
+            .await?["storage"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        println!("\nAggregations through the server (whole answer, wall time):");
+        for (label, sql) in AGGREGATIONS {
+            let id = api.sql_mart(&storage_id, sql).await?;
+            let started = Instant::now();
+            let text = api.stream_text(&id).await?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "  {label:<40} {secs:>7.2} s  {} lines  peak RSS so far {:.1} MiB",
+                text.lines().count(),
+                owox_bench::machine::peak_rss_mib(pid)
+            );
+        }
     }
 
     // 3. Concurrent streams.

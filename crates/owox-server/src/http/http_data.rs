@@ -22,7 +22,7 @@ use axum::routing::get;
 use axum::Router;
 use futures::Stream;
 use owox_query::{BodyKind, CompileContext, QueryError, Source, TotalsQuery};
-use owox_storage::{RowBatch, RowStream, Storage, StorageError};
+use owox_storage::{Batch, RowBatch, RowStream, Storage, StorageError};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
@@ -397,15 +397,18 @@ struct NdjsonBody {
 }
 
 impl NdjsonBody {
-    fn encode(&mut self, batch: &RowBatch) -> Bytes {
-        let mut out = Vec::with_capacity(batch.rows.len() * 64);
-        for row in &batch.rows {
-            self.encoder.write(&mut out, row);
-        }
+    fn encode(&mut self, batch: &Batch) -> Bytes {
+        // Sized from the previous batch's bytes per row, so the buffer rarely grows.
+        let per_row = match self.row_count {
+            0 => 64,
+            n => (self.bytes / n) as usize + 16,
+        };
+        let mut out = Vec::with_capacity(batch.len() * per_row);
+        self.encoder.write_batch(&mut out, batch);
         if let Some(totals) = self.in_flight.as_mut() {
             totals.observe(batch);
         }
-        self.row_count += batch.rows.len() as u64;
+        self.row_count += batch.len() as u64;
         self.bytes += out.len() as u64;
         Bytes::from(out)
     }
@@ -428,7 +431,7 @@ impl Stream for NdjsonBody {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let Some(first) = self.first.take() {
-            return Poll::Ready(Some(Ok(self.encode(&first))));
+            return Poll::Ready(Some(Ok(self.encode(&first.into()))));
         }
         if self
             .shutting_down
@@ -443,7 +446,7 @@ impl Stream for NdjsonBody {
                 return self.stop(message);
             }
         }
-        match Pin::new(&mut self.rows).poll_next(cx) {
+        match self.rows.poll_next_batch(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(Ok(batch))) => Poll::Ready(Some(Ok(self.encode(&batch)))),
             Poll::Ready(Some(Err(e))) => {

@@ -12,6 +12,7 @@
 //! `lock_configuration = true` (no `SET`/`RESET`/`PRAGMA` can undo any of it).
 //! Definitions must be exactly one statement and the engine's binder must call it a SELECT.
 
+mod columns;
 mod convert;
 mod raw;
 mod types;
@@ -21,16 +22,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use duckdb::arrow::array::Array;
 use owox_query::SqlParam;
 use tokio::sync::{mpsc, oneshot};
 
+pub use self::columns::{ColumnBatch, ColumnReader};
 use self::raw::{Db, RawConn};
 pub use self::types::DuckType;
 use crate::stream::{subquery_text, CancelOnDrop, Canceller};
 use crate::{
-    quote_qualified_name, Cell, DefinitionRef, DiscoveredField, RowBatch, RowStream, Storage,
-    StorageError,
+    quote_qualified_name, Batch, DefinitionRef, DiscoveredField, RowStream, Storage, StorageError,
 };
 
 /// How to open the DuckDB storage.
@@ -493,12 +493,13 @@ fn bind_value(p: &SqlParam) -> duckdb::types::Value {
 }
 
 /// The query thread: prepare, bind, start the streaming result, then feed the channel one
-/// engine chunk at a time until the end, an error, or the consumer going away.
+/// engine chunk at a time (as a [`ColumnBatch`]: the Arrow arrays, read in place by the
+/// consumer) until the end, an error, or the consumer going away.
 fn run_query(
     conn: duckdb::Connection,
     statement: owox_query::Statement,
     ready: oneshot::Sender<Result<Vec<String>, StorageError>>,
-    tx: mpsc::Sender<Result<RowBatch, StorageError>>,
+    tx: mpsc::Sender<Result<Batch, StorageError>>,
 ) {
     let mut stmt = match conn.prepare(&statement.sql) {
         Ok(s) => s,
@@ -507,7 +508,7 @@ fn run_query(
             return;
         }
     };
-    let types: Vec<DuckType> = (0..stmt.column_count())
+    let types: Arc<[DuckType]> = (0..stmt.column_count())
         .map(|i| DuckType::from_handle(&stmt.column_logical_type(i)))
         .collect();
     let values: Vec<duckdb::types::Value> = statement.params.iter().map(bind_value).collect();
@@ -542,23 +543,11 @@ fn run_query(
         let batch = match stream.next() {
             None => return,
             Some(Err(e)) => Err(provider(e)),
-            Some(Ok(batch)) => Ok(to_rows(&batch, &types)),
+            Some(Ok(batch)) => Ok(Batch::Columns(ColumnBatch::new(batch, types.clone()))),
         };
         let failed = batch.is_err();
         if tx.blocking_send(batch).is_err() || failed {
             return;
         }
     }
-}
-
-fn to_rows(batch: &duckdb::arrow::record_batch::RecordBatch, types: &[DuckType]) -> RowBatch {
-    let n = batch.num_rows();
-    let mut rows: Vec<Vec<Cell>> = (0..n).map(|_| Vec::with_capacity(types.len())).collect();
-    for (col, ty) in batch.columns().iter().zip(types) {
-        let array: &dyn Array = col.as_ref();
-        for (r, row) in rows.iter_mut().enumerate() {
-            row.push(convert::cell(array, r, ty));
-        }
-    }
-    RowBatch { rows }
 }
