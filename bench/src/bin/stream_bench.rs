@@ -97,6 +97,7 @@ const SELECT_WIDE: &str = "SELECT i AS id, 9007199254740993 + i AS big, CAST(i %
      CASE WHEN i % 10 = 0 THEN NULL ELSE 'note ' || i END AS note FROM range(?) t(i)";
 
 fn probe(probe: &Path, url: &str, token: &str, key_id: &str, pid: u32) -> anyhow::Result<Value> {
+    let cpu_before = owox_bench::machine::cpu_seconds(pid);
     let out = Command::new(probe)
         .args([
             url,
@@ -120,6 +121,8 @@ fn probe(probe: &Path, url: &str, token: &str, key_id: &str, pid: u32) -> anyhow
     if v["clean_end"] != json!(true) || v["status"] != json!(200) {
         bail!("the stream did not end cleanly: {v}");
     }
+    let mut v = v;
+    v["server_cpu_s"] = json!(owox_bench::machine::cpu_seconds(pid) - cpu_before);
     Ok(v)
 }
 
@@ -236,12 +239,18 @@ impl Api {
 }
 
 fn line(label: &str, v: &Value) {
+    let rows = v["rows"].as_f64().unwrap_or(f64::NAN);
+    let cpu = v["server_cpu_s"].as_f64().unwrap_or(f64::NAN);
+    let wall = v["wall_s"].as_f64().unwrap_or(f64::NAN);
     println!(
-        "  {label:<34} {:>9} rows/s {:>7} MB/s  first byte {:>7.1} ms  peak RSS {:>6} MiB",
+        "  {label:<34} {:>9} rows/s {:>7} MB/s  first byte {:>7.1} ms  peak RSS {:>6} MiB  server CPU {:.2} s ({:.2} µs/row, {:.2} cores)",
         v["rows_per_s"],
         v["mb_per_s"],
         v["first_byte_s"].as_f64().unwrap_or(f64::NAN) * 1000.0,
         v["server_peak_rss_mib"],
+        cpu,
+        cpu / rows * 1e6,
+        cpu / wall,
     );
 }
 
@@ -275,14 +284,17 @@ async fn main() -> anyhow::Result<()> {
         let create = SELECT_WIDE.replace('?', &args.rows.to_string());
         admin.execute_batch(&format!("CREATE TABLE wide AS {create}"))?;
         let started = Instant::now();
+        let cpu = owox_bench::machine::cpu_seconds(std::process::id());
         admin.execute_batch("COPY (SELECT * FROM wide) TO '/dev/null' (FORMAT JSON)")?;
         let secs = started.elapsed().as_secs_f64();
+        let cpu = owox_bench::machine::cpu_seconds(std::process::id()) - cpu;
+        println!(
+            "DuckDB COPY … (FORMAT JSON) of all rows, {threads} threads: {:.0} rows/s, CPU {cpu:.2} s ({:.2} µs/row)",
+            args.rows as f64 / secs,
+            cpu / args.rows as f64 * 1e6
+        );
         args.rows as f64 / secs
     };
-    println!(
-        "DuckDB COPY … (FORMAT JSON) of all rows, {threads} threads: {:.0} rows/s",
-        baseline_rps
-    );
 
     // 2. The server on that data directory.
     let duck_threads = threads.to_string();
@@ -349,7 +361,9 @@ async fn main() -> anyhow::Result<()> {
         let probe_mart = api
         .sql_mart(
             &storage_id,
-            "SELECT current_setting('memory_limit') AS memory_limit, (SELECT sum(memory_usage_bytes) FROM duckdb_memory()) AS duckdb_memory_bytes",
+            "SELECT current_setting('memory_limit') AS memory_limit, sum(memory_usage_bytes) AS duckdb_memory_bytes, \
+             string_agg(tag || ' ' || (memory_usage_bytes // 1048576) || ' MiB', ', ' ORDER BY memory_usage_bytes DESC) \
+               FILTER (WHERE memory_usage_bytes >= 1048576) AS by_tag FROM duckdb_memory()",
         )
         .await?;
         println!(

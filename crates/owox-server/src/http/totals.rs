@@ -18,8 +18,6 @@ pub struct InFlightTotals {
     targets: Vec<(usize, Accumulator)>,
     /// One row's parsed values of `columns` (reused).
     values: Vec<Option<Num>>,
-    /// One column's parsed values over a columnar batch (reused).
-    column: Vec<Option<Num>>,
     failed: bool,
 }
 
@@ -51,7 +49,6 @@ impl InFlightTotals {
         }
         Some(InFlightTotals {
             values: Vec::with_capacity(columns.len()),
-            column: Vec::new(),
             columns,
             targets,
             failed: false,
@@ -89,9 +86,9 @@ impl InFlightTotals {
     }
 
     /// The same over a columnar batch, column by column: each target column is read in place
-    /// once, then added to its targets in row order. Each accumulator sees its column's
-    /// values in the same order as row by row, and any value that does not fit fails the
-    /// whole, so the result is the row path's.
+    /// once and each value goes to that column's accumulators. Each accumulator sees its
+    /// column's values in the same order as row by row, and any value that does not fit fails
+    /// the whole, so the result is the row path's.
     pub fn observe_columns(&mut self, batch: &ColumnBatch) {
         if self.failed {
             return;
@@ -102,18 +99,19 @@ impl InFlightTotals {
                 self.failed = true;
                 return;
             };
-            self.column.clear();
+            let mut accumulators: Vec<&mut Accumulator> = self
+                .targets
+                .iter_mut()
+                .filter(|(target, _)| *target == slot)
+                .map(|(_, acc)| acc)
+                .collect();
             for row in 0..batch.num_rows() {
-                match reader.with(row, num) {
-                    Some(value) => self.column.push(value),
-                    None => {
-                        self.failed = true;
-                        return;
-                    }
-                }
-            }
-            for (target, acc) in &mut self.targets {
-                if *target == slot && !acc.add_all(&self.column) {
+                let fits = match reader.with(row, num) {
+                    Some(Some(value)) => accumulators.iter_mut().all(|acc| acc.add(value)),
+                    Some(None) => true,
+                    None => false,
+                };
+                if !fits {
                     self.failed = true;
                     return;
                 }
@@ -313,16 +311,6 @@ impl Accumulator {
             Accumulator::Sum(sum) | Accumulator::Avg(sum) => sum.add(value),
             Accumulator::Min(best) => keep(best, value, std::cmp::Ordering::Less),
             Accumulator::Max(best) => keep(best, value, std::cmp::Ordering::Greater),
-        }
-    }
-
-    /// Adds a column's values in order (NULLs skipped); false on the first mismatch.
-    fn add_all(&mut self, values: &[Option<Num>]) -> bool {
-        let mut values = values.iter().flatten().copied();
-        match self {
-            Accumulator::Sum(sum) | Accumulator::Avg(sum) => values.all(|v| sum.add(v)),
-            Accumulator::Min(best) => values.all(|v| keep(best, v, std::cmp::Ordering::Less)),
-            Accumulator::Max(best) => values.all(|v| keep(best, v, std::cmp::Ordering::Greater)),
         }
     }
 

@@ -70,6 +70,12 @@ impl DuckDbConfig {
 /// DuckDB vector, 2048 rows).
 const CHANNEL_CAPACITY: usize = 2;
 
+/// What DuckDB buffers of a streaming result ahead of our reads (its `max_streaming_buffer_size`,
+/// 10 MiB by default), set on each query's connection: the engine runs at most this far ahead
+/// of a slow client, per stream (docs/performance.md has the measurements). The one setting
+/// the lockdown leaves changeable (`allowed_configs`); analysts' SQL cannot run `SET` anyway.
+const STREAMING_BUFFER: &str = "2MB";
+
 /// The database before lockdown: trusted setup SQL only. Never hand this to analysts' SQL.
 pub struct DuckDbAdmin {
     db: Arc<Db>,
@@ -160,6 +166,7 @@ impl DuckDbAdmin {
              SET GLOBAL autoload_known_extensions = false;\n\
              SET GLOBAL allow_community_extensions = false;\n\
              SET GLOBAL allow_extension_repositories = 'forbidden';\n\
+             SET GLOBAL allowed_configs = ['max_streaming_buffer_size'];\n\
              SET GLOBAL lock_configuration = true;",
             dir = sql_string(&dir),
             imports = sql_string(&imports),
@@ -501,6 +508,14 @@ fn run_query(
     ready: oneshot::Sender<Result<Vec<String>, StorageError>>,
     tx: mpsc::Sender<Result<Batch, StorageError>>,
 ) {
+    if let Err(e) = conn.execute_batch(&format!(
+        "SET max_streaming_buffer_size = '{STREAMING_BUFFER}'"
+    )) {
+        let _ = ready.send(Err(StorageError::Internal(format!(
+            "cannot size the streaming buffer: {e}"
+        ))));
+        return;
+    }
     let mut stmt = match conn.prepare(&statement.sql) {
         Ok(s) => s,
         Err(e) => {
