@@ -57,6 +57,10 @@ struct Args {
     /// Skip the 1/10 and full-size single streams (e.g. to measure only concurrency).
     #[arg(long)]
     skip_single: bool,
+    /// Also read the full stream with curl (C, no per-chunk work): when the server outruns
+    /// stream-probe (a Python reader, ~0.2 of a core), this shows what the server alone can do.
+    #[arg(long)]
+    curl: bool,
     /// Also time aggregations, sorts and distinct counts over the table through the server
     /// (what a smaller `DUCKDB_MEMORY_LIMIT` may slow down by spilling).
     #[arg(long)]
@@ -254,6 +258,56 @@ fn line(label: &str, v: &Value) {
     );
 }
 
+/// The full stream read by curl into /dev/null: rows/s (from the known row count), MB/s, time
+/// to first byte, server CPU, and the ratio to DuckDB's export.
+fn curl_line(
+    url: &str,
+    token: &str,
+    key_id: &str,
+    pid: u32,
+    rows: u64,
+    baseline_rps: f64,
+) -> anyhow::Result<()> {
+    let cpu_before = owox_bench::machine::cpu_seconds(pid);
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{size_download} %{time_starttransfer} %{time_total}",
+            "-H",
+            &format!("x-owox-authorization: Bearer {token}"),
+            "-H",
+            &format!("x-owox-api-key-id: {key_id}"),
+            url,
+        ])
+        .output()
+        .context("curl is needed for --curl")?;
+    let cpu = owox_bench::machine::cpu_seconds(pid) - cpu_before;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let f: Vec<&str> = text.split_whitespace().collect();
+    if f.first() != Some(&"200") || !out.status.success() {
+        bail!("curl: {text}");
+    }
+    let num = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let (bytes, first, total) = (num(1), num(2), num(3));
+    let rps = rows as f64 / total;
+    println!(
+        "  {:<34} {rps:>9.0} rows/s {:>7.1} MB/s  first byte {:>7.1} ms  server CPU {cpu:.2} s ({:.2} cores); ratio {:.2}",
+        format!("{rows} rows, curl"),
+        bytes / total / 1e6,
+        first * 1000.0,
+        cpu / total,
+        rps / baseline_rps
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -351,6 +405,16 @@ async fn main() -> anyhow::Result<()> {
         line(&format!("{tenth} rows"), &small);
         let full = probe(&probe_bin, &url(""), &api.token, &api.key_id, pid)?;
         line(&format!("{} rows (columns=*)", args.rows), &full);
+        if args.curl {
+            curl_line(
+                &url(""),
+                &api.token,
+                &api.key_id,
+                pid,
+                args.rows,
+                baseline_rps,
+            )?;
+        }
         println!("  after it: {}", memory_breakdown(pid));
         let storage_id = api
             .call("GET", &format!("/api/data-marts/{mart}"), Value::Null)

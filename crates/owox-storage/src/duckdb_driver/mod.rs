@@ -9,7 +9,8 @@
 //! imports folder, `home_directory` = the imports folder (`~/x.csv`), `enable_external_access
 //! = false` (no file outside it, no ATTACH, no network), extension autoinstall/autoload,
 //! community extensions and extension repositories off,
-//! `lock_configuration = true` (no `SET`/`RESET`/`PRAGMA` can undo any of it).
+//! `lock_configuration = true` (no `SET`/`RESET`/`PRAGMA` can undo any of it; only
+//! `max_streaming_buffer_size`, which each query's connection sets, stays changeable).
 //! Definitions must be exactly one statement and the engine's binder must call it a SELECT.
 
 mod columns;
