@@ -57,7 +57,39 @@ struct Args {
     /// Skip the 1/10 and full-size single streams (e.g. to measure only concurrency).
     #[arg(long)]
     skip_single: bool,
+    /// Also read the full stream with curl (C, no per-chunk work): when the server outruns
+    /// stream-probe (a Python reader, ~0.2 of a core), this shows what the server alone can do.
+    #[arg(long)]
+    curl: bool,
+    /// Also time aggregations, sorts and distinct counts over the table through the server
+    /// (what a smaller `DUCKDB_MEMORY_LIMIT` may slow down by spilling).
+    #[arg(long)]
+    aggregations: bool,
 }
+
+/// Queries that need operator memory (hash tables, sorts) over the `wide` table.
+const AGGREGATIONS: &[(&str, &str)] = &[
+    (
+        "group by customer (50k groups)",
+        "SELECT customer, count(*) AS n, sum(amount) AS amount, avg(price) AS price FROM wide GROUP BY customer",
+    ),
+    (
+        "group by id % (rows/5) (many groups)",
+        "SELECT id % (SELECT count(*) // 5 FROM wide) AS k, sum(qty) AS qty, max(note) AS note FROM wide GROUP BY k",
+    ),
+    (
+        "count distinct note",
+        "SELECT count(DISTINCT note) AS notes FROM wide",
+    ),
+    (
+        "order by note, top 100",
+        "SELECT * FROM wide ORDER BY note DESC LIMIT 100",
+    ),
+    (
+        "full sort by price, last 10",
+        "SELECT id, price FROM (SELECT id, price, row_number() OVER (ORDER BY price DESC) AS r FROM wide) WHERE r > (SELECT count(*) - 10 FROM wide)",
+    ),
+];
 
 /// The generated columns: integers (one beyond 2^53), a decimal, floats, strings, a date, a
 /// timestamp with zone, a boolean and a nullable string.
@@ -69,6 +101,7 @@ const SELECT_WIDE: &str = "SELECT i AS id, 9007199254740993 + i AS big, CAST(i %
      CASE WHEN i % 10 = 0 THEN NULL ELSE 'note ' || i END AS note FROM range(?) t(i)";
 
 fn probe(probe: &Path, url: &str, token: &str, key_id: &str, pid: u32) -> anyhow::Result<Value> {
+    let cpu_before = owox_bench::machine::cpu_seconds(pid);
     let out = Command::new(probe)
         .args([
             url,
@@ -92,6 +125,8 @@ fn probe(probe: &Path, url: &str, token: &str, key_id: &str, pid: u32) -> anyhow
     if v["clean_end"] != json!(true) || v["status"] != json!(200) {
         bail!("the stream did not end cleanly: {v}");
     }
+    let mut v = v;
+    v["server_cpu_s"] = json!(owox_bench::machine::cpu_seconds(pid) - cpu_before);
     Ok(v)
 }
 
@@ -208,13 +243,69 @@ impl Api {
 }
 
 fn line(label: &str, v: &Value) {
+    let rows = v["rows"].as_f64().unwrap_or(f64::NAN);
+    let cpu = v["server_cpu_s"].as_f64().unwrap_or(f64::NAN);
+    let wall = v["wall_s"].as_f64().unwrap_or(f64::NAN);
     println!(
-        "  {label:<34} {:>9} rows/s {:>7} MB/s  first byte {:>7.1} ms  peak RSS {:>6} MiB",
+        "  {label:<34} {:>9} rows/s {:>7} MB/s  first byte {:>7.1} ms  peak RSS {:>6} MiB  server CPU {:.2} s ({:.2} µs/row, {:.2} cores)",
         v["rows_per_s"],
         v["mb_per_s"],
         v["first_byte_s"].as_f64().unwrap_or(f64::NAN) * 1000.0,
         v["server_peak_rss_mib"],
+        cpu,
+        cpu / rows * 1e6,
+        cpu / wall,
     );
+}
+
+/// The full stream read by curl into /dev/null: rows/s (from the known row count), MB/s, time
+/// to first byte, server CPU, and the ratio to DuckDB's export.
+fn curl_line(
+    url: &str,
+    token: &str,
+    key_id: &str,
+    pid: u32,
+    rows: u64,
+    baseline_rps: f64,
+) -> anyhow::Result<()> {
+    let cpu_before = owox_bench::machine::cpu_seconds(pid);
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{size_download} %{time_starttransfer} %{time_total}",
+            "-H",
+            &format!("x-owox-authorization: Bearer {token}"),
+            "-H",
+            &format!("x-owox-api-key-id: {key_id}"),
+            url,
+        ])
+        .output()
+        .context("curl is needed for --curl")?;
+    let cpu = owox_bench::machine::cpu_seconds(pid) - cpu_before;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let f: Vec<&str> = text.split_whitespace().collect();
+    if f.first() != Some(&"200") || !out.status.success() {
+        bail!("curl: {text}");
+    }
+    let num = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let (bytes, first, total) = (num(1), num(2), num(3));
+    let rps = rows as f64 / total;
+    println!(
+        "  {:<34} {rps:>9.0} rows/s {:>7.1} MB/s  first byte {:>7.1} ms  server CPU {cpu:.2} s ({:.2} cores); ratio {:.2}",
+        format!("{rows} rows, curl"),
+        bytes / total / 1e6,
+        first * 1000.0,
+        cpu / total,
+        rps / baseline_rps
+    );
+    Ok(())
 }
 
 #[tokio::main]
@@ -247,14 +338,17 @@ async fn main() -> anyhow::Result<()> {
         let create = SELECT_WIDE.replace('?', &args.rows.to_string());
         admin.execute_batch(&format!("CREATE TABLE wide AS {create}"))?;
         let started = Instant::now();
+        let cpu = owox_bench::machine::cpu_seconds(std::process::id());
         admin.execute_batch("COPY (SELECT * FROM wide) TO '/dev/null' (FORMAT JSON)")?;
         let secs = started.elapsed().as_secs_f64();
+        let cpu = owox_bench::machine::cpu_seconds(std::process::id()) - cpu;
+        println!(
+            "DuckDB COPY … (FORMAT JSON) of all rows, {threads} threads: {:.0} rows/s, CPU {cpu:.2} s ({:.2} µs/row)",
+            args.rows as f64 / secs,
+            cpu / args.rows as f64 * 1e6
+        );
         args.rows as f64 / secs
     };
-    println!(
-        "DuckDB COPY … (FORMAT JSON) of all rows, {threads} threads: {:.0} rows/s",
-        baseline_rps
-    );
 
     // 2. The server on that data directory.
     let duck_threads = threads.to_string();
@@ -311,6 +405,16 @@ async fn main() -> anyhow::Result<()> {
         line(&format!("{tenth} rows"), &small);
         let full = probe(&probe_bin, &url(""), &api.token, &api.key_id, pid)?;
         line(&format!("{} rows (columns=*)", args.rows), &full);
+        if args.curl {
+            curl_line(
+                &url(""),
+                &api.token,
+                &api.key_id,
+                pid,
+                args.rows,
+                baseline_rps,
+            )?;
+        }
         println!("  after it: {}", memory_breakdown(pid));
         let storage_id = api
             .call("GET", &format!("/api/data-marts/{mart}"), Value::Null)
@@ -321,7 +425,9 @@ async fn main() -> anyhow::Result<()> {
         let probe_mart = api
         .sql_mart(
             &storage_id,
-            "SELECT current_setting('memory_limit') AS memory_limit, (SELECT sum(memory_usage_bytes) FROM duckdb_memory()) AS duckdb_memory_bytes",
+            "SELECT current_setting('memory_limit') AS memory_limit, sum(memory_usage_bytes) AS duckdb_memory_bytes, \
+             string_agg(tag || ' ' || (memory_usage_bytes // 1048576) || ' MiB', ', ' ORDER BY memory_usage_bytes DESC) \
+               FILTER (WHERE memory_usage_bytes >= 1048576) AS by_tag FROM duckdb_memory()",
         )
         .await?;
         println!(
@@ -340,6 +446,28 @@ async fn main() -> anyhow::Result<()> {
         tenth,
         (rss_full - rss_small) / rss_small * 100.0
     );
+    }
+
+    // 2b. Queries that need operator memory.
+    if args.aggregations {
+        let storage_id = api
+            .call("GET", &format!("/api/data-marts/{mart}"), Value::Null)
+            .await?["storage"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        println!("\nAggregations through the server (whole answer, wall time):");
+        for (label, sql) in AGGREGATIONS {
+            let id = api.sql_mart(&storage_id, sql).await?;
+            let started = Instant::now();
+            let text = api.stream_text(&id).await?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "  {label:<40} {secs:>7.2} s  {} lines  peak RSS so far {:.1} MiB",
+                text.lines().count(),
+                owox_bench::machine::peak_rss_mib(pid)
+            );
+        }
     }
 
     // 3. Concurrent streams.

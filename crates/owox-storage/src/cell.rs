@@ -42,6 +42,62 @@ pub enum Cell {
     Bytes(Vec<u8>),
 }
 
+/// A [`Cell`] borrowed: the same values, with text and bytes borrowed from wherever they are
+/// (a `Cell`, or a column of a [`crate::ColumnBatch`] read in place). Writers take a
+/// `CellRef`, so a value is written the same way whichever layout it came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CellRef<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    HugeInt(i128),
+    Float(f64),
+    /// A FLOAT read in place: the value is `widen_f32(v)` (a [`Cell::Float`] in the row
+    /// path), and its shortest decimal digits are those of the f32, so writers may start from
+    /// the f32.
+    Float32(f32),
+    Decimal(&'a str),
+    ScaledDecimal {
+        value: i128,
+        scale: u8,
+    },
+    Text(&'a str),
+    Date(NaiveDate),
+    Time(NaiveTime),
+    Timestamp(NaiveDateTime),
+    TimestampTz(DateTime<Utc>),
+    Json(&'a str),
+    Bytes(&'a [u8]),
+}
+
+impl Cell {
+    /// The value borrowed.
+    #[inline]
+    pub fn as_ref(&self) -> CellRef<'_> {
+        match self {
+            Cell::Null => CellRef::Null,
+            Cell::Bool(v) => CellRef::Bool(*v),
+            Cell::Int(v) => CellRef::Int(*v),
+            Cell::UInt(v) => CellRef::UInt(*v),
+            Cell::HugeInt(v) => CellRef::HugeInt(*v),
+            Cell::Float(v) => CellRef::Float(*v),
+            Cell::Decimal(v) => CellRef::Decimal(v),
+            Cell::ScaledDecimal { value, scale } => CellRef::ScaledDecimal {
+                value: *value,
+                scale: *scale,
+            },
+            Cell::Text(v) => CellRef::Text(v),
+            Cell::Date(v) => CellRef::Date(*v),
+            Cell::Time(v) => CellRef::Time(*v),
+            Cell::Timestamp(v) => CellRef::Timestamp(*v),
+            Cell::TimestampTz(v) => CellRef::TimestampTz(*v),
+            Cell::Json(v) => CellRef::Json(v),
+            Cell::Bytes(v) => CellRef::Bytes(v),
+        }
+    }
+}
+
 impl Cell {
     /// Appends this value as a JSON value, the way it appears *inside* a rendered
     /// LIST/STRUCT/MAP: numbers exact (decimals as JSON numbers), non-finite floats `null`,
@@ -91,14 +147,62 @@ impl Cell {
 /// An f32 widened through its shortest decimal form (`0.1f32` → `0.1`, not
 /// `0.10000000149011612`), as both drivers read `FLOAT`/`real` columns.
 pub fn widen_f32(v: f32) -> f64 {
-    if v.is_finite() {
-        ryu::Buffer::new()
-            .format_finite(v)
-            .parse()
-            .unwrap_or(f64::from(v))
-    } else {
-        f64::from(v)
+    if !v.is_finite() {
+        return f64::from(v);
     }
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(v);
+    parse_short_decimal(text).unwrap_or_else(|| text.parse().unwrap_or(f64::from(v)))
+}
+
+/// ryu's text of an f32 (at most 9 significant digits, `[-]d[.ddd][e[-]x]`) as the nearest
+/// f64, when the exact fast path applies: the digits as an integer below 2^53 and a decimal
+/// exponent of at most 22, so one multiplication or division by an exact power of ten is
+/// correctly rounded (Clinger's fast path, which `str::parse` takes too). `None` otherwise.
+fn parse_short_decimal(text: &str) -> Option<f64> {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let mut digits: u64 = 0;
+    let mut count = 0;
+    let mut fraction = 0i32;
+    let mut seen_point = false;
+    for b in mantissa.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                digits = digits.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                count += 1;
+                if seen_point {
+                    fraction += 1;
+                }
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => return None,
+        }
+    }
+    if count == 0 || count > 15 {
+        return None;
+    }
+    const POWERS: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let e = exponent - fraction;
+    let m = digits as f64;
+    let value = match usize::try_from(e.unsigned_abs())
+        .ok()
+        .and_then(|i| POWERS.get(i))
+    {
+        Some(p) if e >= 0 => m * p,
+        Some(p) => m / p,
+        None => return None,
+    };
+    Some(if negative { -value } else { value })
 }
 
 /// The exact text of an unscaled decimal: `(12345, 2)` → `"123.45"`, `(-5, 3)` → `"-0.005"`.
@@ -192,6 +296,25 @@ mod tests {
         assert_eq!(decimal_text(0, 2), "0.00");
         assert_eq!(decimal_text(42, 0), "42");
         assert_eq!(widen_f32(0.1), 0.1);
+        // The fast path gives exactly what parsing ryu's text gives.
+        let parse = |v: f32| -> f64 { ryu::Buffer::new().format_finite(v).parse().unwrap() };
+        let mut bits: u32 = 0;
+        while bits < 0x7F80_0000 {
+            for v in [f32::from_bits(bits), -f32::from_bits(bits)] {
+                assert_eq!(widen_f32(v).to_bits(), parse(v).to_bits(), "{v:e}");
+            }
+            bits += 4099;
+        }
+        for v in [
+            f32::MAX,
+            f32::MIN_POSITIVE,
+            1e-45,
+            3.4028235e38,
+            16777217.0,
+            0.3,
+        ] {
+            assert_eq!(widen_f32(v).to_bits(), parse(v).to_bits(), "{v:e}");
+        }
         assert_eq!(widen_f32(-3.4028235e38), -3.4028235e38);
         assert!(widen_f32(f32::NAN).is_nan());
         assert_eq!(widen_f32(f32::INFINITY), f64::INFINITY);

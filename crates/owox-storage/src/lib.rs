@@ -18,11 +18,13 @@ mod stream;
 
 use async_trait::async_trait;
 
-pub use cell::{decimal_text, widen_f32, write_decimal, Cell};
-pub use duckdb_driver::{DuckDbAdmin, DuckDbConfig, DuckDbStorage, DuckType};
+pub use cell::{decimal_text, widen_f32, write_decimal, Cell, CellRef};
+pub use duckdb_driver::{
+    ColumnBatch, ColumnReader, DuckDbAdmin, DuckDbConfig, DuckDbStorage, DuckType,
+};
 pub use ident::{parse_qualified_name, quote_ident, quote_qualified_name};
 pub use postgres_driver::{PostgresConfig, PostgresStorage, SslMode};
-pub use stream::{CancelHandle, RowBatch, RowStream};
+pub use stream::{Batch, CancelHandle, RowBatch, RowStream};
 
 /// A data mart definition as the storage sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

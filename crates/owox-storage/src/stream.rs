@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
 
-use crate::{Cell, StorageError};
+use crate::{Cell, ColumnBatch, StorageError};
 
 /// A batch of rows; each row has one cell per column, in the stream's column order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -14,24 +14,63 @@ pub struct RowBatch {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// One batch as the driver produced it: rows of [`Cell`]s (PostgreSQL), or a DuckDB chunk in
+/// columnar form (typed arrays, read in place without a value per cell). Both hold the same
+/// values: [`Batch::into_rows`] turns a columnar batch into the cells the row path would have.
+#[derive(Debug)]
+pub enum Batch {
+    Rows(RowBatch),
+    Columns(ColumnBatch),
+}
+
+impl Batch {
+    /// Rows in the batch.
+    pub fn len(&self) -> usize {
+        match self {
+            Batch::Rows(b) => b.rows.len(),
+            Batch::Columns(c) => c.num_rows(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The batch as rows of cells (converts a columnar batch).
+    pub fn into_rows(self) -> RowBatch {
+        match self {
+            Batch::Rows(b) => b,
+            Batch::Columns(c) => RowBatch { rows: c.to_rows() },
+        }
+    }
+}
+
+impl From<RowBatch> for Batch {
+    fn from(b: RowBatch) -> Batch {
+        Batch::Rows(b)
+    }
+}
+
 /// Something that stops a running query in its engine (idempotent).
 pub(crate) trait Canceller: Send + Sync {
     fn cancel(&self);
 }
 
-/// Rows of one running query: a `futures::Stream<Item = Result<RowBatch, StorageError>>`.
+/// Rows of one running query: a `futures::Stream<Item = Result<RowBatch, StorageError>>`
+/// (rows of cells), or batches as the driver made them with [`RowStream::poll_next_batch`]
+/// (columnar for DuckDB: what the NDJSON stream reads, without a value per cell).
 /// The engine produces at most a few batches ahead of the consumer (a bounded channel), so a
 /// slow consumer slows the engine. Dropping the stream cancels the query in the engine.
 pub struct RowStream {
     columns: Vec<String>,
-    receiver: mpsc::Receiver<Result<RowBatch, StorageError>>,
+    receiver: mpsc::Receiver<Result<Batch, StorageError>>,
     canceller: Arc<dyn Canceller>,
 }
 
 impl RowStream {
     pub(crate) fn new(
         columns: Vec<String>,
-        receiver: mpsc::Receiver<Result<RowBatch, StorageError>>,
+        receiver: mpsc::Receiver<Result<Batch, StorageError>>,
         canceller: Arc<dyn Canceller>,
     ) -> RowStream {
         RowStream {
@@ -50,6 +89,15 @@ impl RowStream {
     /// Dropping the stream does the same.
     pub fn cancel(&self) {
         self.canceller.cancel();
+    }
+
+    /// The next batch in the driver's own layout (DuckDB: [`Batch::Columns`]; PostgreSQL:
+    /// [`Batch::Rows`]); the `Stream` implementation yields the same batches as rows.
+    pub fn poll_next_batch(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Batch, StorageError>>> {
+        self.receiver.poll_recv(cx)
     }
 
     /// A handle that interrupts this query from elsewhere (e.g. a cancel request), while the
@@ -119,7 +167,8 @@ impl futures::Stream for RowStream {
     type Item = Result<RowBatch, StorageError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.receiver.poll_recv(cx)
+        self.poll_next_batch(cx)
+            .map(|item| item.map(|batch| batch.map(Batch::into_rows)))
     }
 }
 

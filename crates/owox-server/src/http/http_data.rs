@@ -28,7 +28,7 @@ use owox_query::{
     BodyKind, CompileContext, CompiledQuery, HttpDataQuery, QueryError, Source, TotalsQuery,
     ValidatedQuery,
 };
-use owox_storage::{RowBatch, RowStream, Storage, StorageError};
+use owox_storage::{Batch, RowBatch, RowStream, Storage, StorageError};
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
@@ -491,7 +491,9 @@ pub(crate) async fn plan(
         deadline,
         timeout: state.config.query_timeout,
         totals: compiled.totals.map(|t| (engine.clone(), t)),
-        encoder: RowEncoder::new(&compiled.columns),
+        encoder: Arc::new(RowEncoder::new(&compiled.columns)),
+        encoding: std::collections::VecDeque::new(),
+        ended: None,
         first,
         recorder: Some(recorder),
         row_count: 0,
@@ -525,26 +527,65 @@ struct NdjsonBody {
     totals: Option<(Arc<dyn Storage>, TotalsQuery)>,
     /// The totals accumulated from the streamed rows, when they are the totals' rows.
     in_flight: Option<InFlightTotals>,
-    encoder: RowEncoder,
+    encoder: Arc<RowEncoder>,
+    /// Batches being encoded in runtime tasks (so encoding runs on every core), in order.
+    encoding: std::collections::VecDeque<tokio::task::JoinHandle<(Bytes, usize)>>,
+    /// The row stream's end once seen: `Some(None)` clean, `Some(Some(e))` failed; delivered
+    /// after the batches still being encoded.
+    ended: Option<Option<StorageError>>,
     first: Option<RowBatch>,
     recorder: Option<RunRecorder>,
     row_count: u64,
     bytes: u64,
 }
 
+/// Batches encoded ahead of the socket, each in its own runtime task.
+const ENCODE_AHEAD: usize = 2;
+
 impl NdjsonBody {
-    fn encode(&mut self, batch: &RowBatch) -> Bytes {
-        let mut out = Vec::with_capacity(batch.rows.len() * 64);
-        for row in &batch.rows {
-            self.encoder.write(&mut out, row);
+    /// Bytes per row of what was sent so far (to size the next buffer).
+    fn bytes_per_row(&self) -> usize {
+        match self.row_count {
+            0 => 64,
+            n => (self.bytes / n) as usize + 16,
         }
+    }
+
+    /// Encodes a batch here (the first one, so the first byte does not wait for a task).
+    fn encode(&mut self, batch: &Batch) -> Bytes {
         if let Some(totals) = self.in_flight.as_mut() {
             totals.observe(batch);
         }
-        self.row_count += batch.rows.len() as u64;
-        self.bytes += out.len() as u64;
-        Bytes::from(out)
+        let out = encode_batch(&self.encoder, batch, self.bytes_per_row());
+        self.delivered(out, batch.len())
     }
+
+    /// Adds a batch to the totals (in stream order) and starts encoding it in a task.
+    fn start_encoding(&mut self, batch: Batch) {
+        if let Some(totals) = self.in_flight.as_mut() {
+            totals.observe(&batch);
+        }
+        let encoder = self.encoder.clone();
+        let per_row = self.bytes_per_row();
+        self.encoding.push_back(tokio::spawn(async move {
+            let rows = batch.len();
+            (encode_batch(&encoder, &batch, per_row), rows)
+        }));
+    }
+
+    /// Counts what goes out.
+    fn delivered(&mut self, out: Bytes, rows: usize) -> Bytes {
+        self.row_count += rows as u64;
+        self.bytes += out.len() as u64;
+        out
+    }
+}
+
+/// One batch as NDJSON lines, in a buffer sized from the bytes per row so far.
+fn encode_batch(encoder: &RowEncoder, batch: &Batch, per_row: usize) -> Bytes {
+    let mut out = Vec::with_capacity(batch.len() * per_row);
+    encoder.write_batch(&mut out, batch);
+    Bytes::from(out)
 }
 
 impl NdjsonBody {
@@ -564,7 +605,7 @@ impl Stream for NdjsonBody {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let Some(first) = self.first.take() {
-            return Poll::Ready(Some(Ok(self.encode(&first))));
+            return Poll::Ready(Some(Ok(self.encode(&first.into()))));
         }
         if self
             .shutting_down
@@ -579,16 +620,37 @@ impl Stream for NdjsonBody {
                 return self.stop(message);
             }
         }
-        match Pin::new(&mut self.rows).poll_next(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(Ok(batch))) => Poll::Ready(Some(Ok(self.encode(&batch)))),
-            Poll::Ready(Some(Err(e))) => {
+        // Keep up to ENCODE_AHEAD batches encoding; hand them out in order.
+        while self.ended.is_none() && self.encoding.len() < ENCODE_AHEAD {
+            match self.rows.poll_next_batch(cx) {
+                Poll::Pending => break,
+                Poll::Ready(Some(Ok(batch))) => self.start_encoding(batch),
+                Poll::Ready(Some(Err(e))) => self.ended = Some(Some(e)),
+                Poll::Ready(None) => self.ended = Some(None),
+            }
+        }
+        if let Some(task) = self.encoding.front_mut() {
+            return match Pin::new(task).poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Ok((out, rows))) => {
+                    self.encoding.pop_front();
+                    Poll::Ready(Some(Ok(self.delivered(out, rows))))
+                }
+                Poll::Ready(Err(e)) => {
+                    self.encoding.clear();
+                    self.stop(format!("Encoding the stream failed: {e}"))
+                }
+            };
+        }
+        match self.ended.take() {
+            None => Poll::Pending,
+            Some(Some(e)) => {
                 if let Some(recorder) = self.recorder.take() {
                     recorder.finish(Some(e.to_string()), json!({ "completed": false }));
                 }
                 Poll::Ready(Some(Err(std::io::Error::other(e.to_string()))))
             }
-            Poll::Ready(None) => {
+            Some(None) => {
                 let extra = json!({ "rowCount": self.row_count, "bytesWritten": self.bytes, "completed": true });
                 if let Some(recorder) = self.recorder.take() {
                     let streamed = self.in_flight.take().and_then(InFlightTotals::finish);

@@ -7,9 +7,12 @@
 //! embedded as JSON, bytes as base64.
 
 use base64::Engine as _;
-use owox_storage::Cell;
+use owox_storage::{Batch, Cell, CellRef, ColumnBatch};
 
 /// Writes rows whose columns are `keys`: each key is escaped once, not once per row.
+/// Rows come as cells ([`RowEncoder::write`]) or as a columnar batch, read in place
+/// ([`RowEncoder::write_batch`]); every value goes through the one writer of [`CellRef`]s,
+/// so both give the same bytes.
 pub struct RowEncoder {
     /// `{"k0":` for the first column, `,"ki":` for the others.
     prefixes: Vec<Vec<u8>>,
@@ -38,9 +41,51 @@ impl RowEncoder {
         }
         for (i, prefix) in self.prefixes.iter().enumerate() {
             out.extend_from_slice(prefix);
-            write_cell(out, row.get(i).unwrap_or(&Cell::Null));
+            write_cell(out, row.get(i).map_or(CellRef::Null, Cell::as_ref));
         }
         out.extend_from_slice(b"}\n");
+    }
+
+    /// Appends one line per row of `batch`.
+    pub fn write_batch(&self, out: &mut Vec<u8>, batch: &Batch) {
+        match batch {
+            Batch::Rows(b) => {
+                for row in &b.rows {
+                    self.write(out, row);
+                }
+            }
+            Batch::Columns(c) => self.write_columns(out, c),
+        }
+    }
+
+    /// Appends one line per row of a columnar batch: each column's layout is resolved once,
+    /// then values are read in place, row by row (a column the batch lacks is `null`, as a
+    /// missing cell is in [`RowEncoder::write`]).
+    fn write_columns(&self, out: &mut Vec<u8>, batch: &ColumnBatch) {
+        let rows = batch.num_rows();
+        if self.prefixes.is_empty() {
+            for _ in 0..rows {
+                out.extend_from_slice(b"{}\n");
+            }
+            return;
+        }
+        let readers = batch.readers();
+        let columns: Vec<_> = self
+            .prefixes
+            .iter()
+            .enumerate()
+            .map(|(i, prefix)| (prefix.as_slice(), readers.get(i)))
+            .collect();
+        for row in 0..rows {
+            for (prefix, reader) in &columns {
+                out.extend_from_slice(prefix);
+                match reader {
+                    Some(reader) => reader.with(row, |value| write_cell(out, value)),
+                    None => out.extend_from_slice(b"null"),
+                }
+            }
+            out.extend_from_slice(b"}\n");
+        }
     }
 }
 
@@ -49,10 +94,57 @@ pub fn write_row(out: &mut Vec<u8>, keys: &[String], row: &[Cell]) {
     RowEncoder::new(keys).write(out, row);
 }
 
+/// A JSON string exactly as serde_json writes it (the quote, the backslash and control
+/// characters escaped, `\b \f \n \r \t` in their short forms, other controls as `\u00xx`;
+/// non-ASCII and DEL as they are), with runs of plain bytes copied at once.
+#[inline]
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    // serde_json escapes exactly what JSON requires and leaves non-ASCII as is.
-    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = ESCAPE[usize::from(b)];
+        if escape == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        if escape == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xF)],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', escape]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
+
+/// serde_json's table: the escape letter of each byte, 0 for bytes written as they are.
+static ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0A] = b'n';
+    table[0x0C] = b'f';
+    table[0x0D] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
 
 fn write_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
@@ -129,38 +221,40 @@ fn write_fraction(out: &mut Vec<u8>, nanos: u32, min_digits: Option<usize>) {
     write_padded(out, nanos / 10u32.pow(9 - digits as u32), digits);
 }
 
-fn write_cell(out: &mut Vec<u8>, cell: &Cell) {
+#[inline(always)]
+fn write_cell(out: &mut Vec<u8>, cell: CellRef<'_>) {
     match cell {
-        Cell::Null => out.extend_from_slice(b"null"),
-        Cell::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Cell::Int(v) => write_int(out, *v),
-        Cell::UInt(v) => write_int(out, *v),
-        Cell::HugeInt(v) => write_int(out, *v),
-        Cell::Float(v) => write_js_number(out, *v),
-        Cell::Decimal(text) | Cell::Text(text) => write_str(out, text),
-        Cell::ScaledDecimal { value, scale } => {
+        CellRef::Null => out.extend_from_slice(b"null"),
+        CellRef::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        CellRef::Int(v) => write_int(out, v),
+        CellRef::UInt(v) => write_int(out, v),
+        CellRef::HugeInt(v) => write_int(out, v),
+        CellRef::Float(v) => write_js_number(out, v),
+        CellRef::Float32(v) => write_js_number_f32(out, v),
+        CellRef::Decimal(text) | CellRef::Text(text) => write_str(out, text),
+        CellRef::ScaledDecimal { value, scale } => {
             out.push(b'"');
-            owox_storage::write_decimal(out, *value, *scale);
-            out.push(b'"');
-        }
-        Cell::Date(d) => {
-            out.push(b'"');
-            write_day(out, d);
+            owox_storage::write_decimal(out, value, scale);
             out.push(b'"');
         }
-        Cell::Time(t) => {
+        CellRef::Date(d) => {
             out.push(b'"');
-            write_time(out, t);
+            write_day(out, &d);
             out.push(b'"');
         }
-        Cell::Timestamp(ts) => {
+        CellRef::Time(t) => {
+            out.push(b'"');
+            write_time(out, &t);
+            out.push(b'"');
+        }
+        CellRef::Timestamp(ts) => {
             out.push(b'"');
             write_day(out, &ts.date());
             out.push(b'T');
             write_time(out, &ts.time());
             out.push(b'"');
         }
-        Cell::TimestampTz(ts) => {
+        CellRef::TimestampTz(ts) => {
             // Milliseconds always, microseconds when present; then `Z`.
             let naive = ts.naive_utc();
             out.push(b'"');
@@ -177,8 +271,8 @@ fn write_cell(out: &mut Vec<u8>, cell: &Cell) {
             write_padded(out, nanos / 10u32.pow(9 - digits), digits as usize);
             out.extend_from_slice(b"Z\"");
         }
-        Cell::Json(raw) => out.extend_from_slice(raw.as_bytes()),
-        Cell::Bytes(b) => write_str(out, &base64::engine::general_purpose::STANDARD.encode(b)),
+        CellRef::Json(raw) => out.extend_from_slice(raw.as_bytes()),
+        CellRef::Bytes(b) => write_str(out, &base64::engine::general_purpose::STANDARD.encode(b)),
     }
 }
 
@@ -194,8 +288,26 @@ fn write_js_number(out: &mut Vec<u8>, v: f64) {
         out.push(b'0'); // -0 too, as JS writes it
         return;
     }
-    let mut buffer = ryu::Buffer::new();
-    let text = buffer.format_finite(v);
+    write_js_layout(out, ryu::Buffer::new().format_finite(v));
+}
+
+/// An f32 as [`write_js_number`] writes it widened (`widen_f32`): the widened double's
+/// shortest digits are the f32's own (a decimal of at most 9 digits is the shortest form of
+/// the double nearest to it), so ryu's f32 digits are laid out directly.
+fn write_js_number_f32(out: &mut Vec<u8>, v: f32) {
+    if !v.is_finite() {
+        out.extend_from_slice(b"null");
+        return;
+    }
+    if v == 0.0 {
+        out.push(b'0');
+        return;
+    }
+    write_js_layout(out, ryu::Buffer::new().format_finite(v));
+}
+
+/// Lays out ryu's shortest text (`[-]d.ddd[e[-]x]`) as `Number#toString` does.
+fn write_js_layout(out: &mut Vec<u8>, text: &str) {
     let (mantissa, exponent) = match text.split_once('e') {
         Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
         None => (text, 0),
@@ -252,6 +364,161 @@ fn write_js_number(out: &mut Vec<u8>, v: f64) {
 mod tests {
     use super::*;
     use chrono::{NaiveDate, TimeZone, Utc};
+
+    /// Every DuckDB type the tests, the demo and the benchmark use, with NULLs and edge
+    /// values, over several engine chunks (as in owox-storage's `tests/storage/columnar.rs`).
+    pub(crate) const EVERY_TYPE: &str = "SELECT
+        i AS id, 9007199254740993 + i AS big, CAST(i % 1000 AS INTEGER) AS qty,
+        CAST(i % 100000 AS DECIMAL(12,2)) / 4 AS amount, i / 7.0 AS price, CAST(i % 97 AS FLOAT) / 8 AS ratio,
+        'customer ' || (i % 50000) AS customer, ['DE','FR','US','GB','PL'][1 + i % 5] AS country,
+        DATE '2020-01-01' + CAST(i % 2000 AS INTEGER) AS day, to_timestamp(1577836800 + i) AS created_at,
+        i % 3 = 0 AS paid, CASE WHEN i % 10 = 0 THEN NULL ELSE 'note ' || i END AS note,
+        CASE WHEN i % 7 = 0 THEN NULL ELSE CAST(i % 128 AS TINYINT) END AS tiny, CAST(i AS SMALLINT) AS small,
+        CAST(i % 256 AS UTINYINT) AS utiny, CAST(i AS USMALLINT) AS usmall, CAST(i AS UINTEGER) AS uint,
+        18446744073709551615::UBIGINT - CAST(i AS UBIGINT) AS ubig,
+        CAST(i AS HUGEINT) * 170141183460469231731687303715 AS huge, CAST(i AS UHUGEINT) AS uhuge,
+        CASE i % 5 WHEN 0 THEN 'NaN'::DOUBLE WHEN 1 THEN 'inf'::DOUBLE WHEN 2 THEN '-inf'::DOUBLE
+            WHEN 3 THEN NULL ELSE i * 1e-9 END AS dbl,
+        CAST(i AS FLOAT) / 3 AS flt, CAST(i AS FLOAT) * 1e30 AS big_flt, -CAST(i AS FLOAT) / 1e9 AS tiny_flt,
+        (i * 1.5e300)::DOUBLE AS huge_dbl, CAST(i AS DOUBLE) / 1e7 AS small_dbl, -0.0::DOUBLE AS neg_zero,
+        CAST(i AS DECIMAL(4,0)) AS dec4, CAST(i AS DECIMAL(9,3)) / -7 AS dec9,
+        CAST(i AS DECIMAL(38,10)) * 12345678901234567.89 AS dec38, -CAST(i % 3 AS DECIMAL(3,2)) / 100 AS small_dec,
+        'héllo \"wörld\"\\n\t' || i || chr(1) || chr(127) AS escaped, '日本 ' || i AS cjk,
+        '6f1e3c8a-3b0e-4d0f-9c67-0c1f2d3e4f5a'::UUID AS uuid, CAST(['sad','ok','happy'][1 + i % 3] AS mood) AS mood,
+        ('{\"a\": [1, 2.50, null], \"n\": ' || i || '}')::JSON AS js,
+        CASE WHEN i % 4 = 0 THEN NULL ELSE '\\x00\\xFFab'::BLOB END AS blob,
+        TIME '23:59:59.123456' AS tm, TIMESTAMP '2024-01-31 10:20:30.123456' + to_seconds(i) AS ts,
+        '2024-01-31 10:20:30'::TIMESTAMP_S AS ts_s, '2024-01-31 10:20:30.123'::TIMESTAMP_MS AS ts_ms,
+        '2024-01-31 10:20:30.123456789'::TIMESTAMP_NS AS ts_ns,
+        to_timestamp(1706689230.5 + i * 0.001001) AS tstz,
+        INTERVAL '1 year 2 months 3 days 04:05:06.5' AS iv, '12:34:56+02'::TIMETZ AS ttz, '0101'::BIT AS bits,
+        CASE i % 3 WHEN 0 THEN 'infinity'::TIMESTAMP WHEN 1 THEN '-infinity'::TIMESTAMP ELSE TIMESTAMP '1970-01-01' END AS ts_inf,
+        CASE i % 3 WHEN 0 THEN 'infinity'::DATE WHEN 1 THEN '-infinity'::DATE ELSE DATE '0007-01-02' END AS date_inf,
+        DATE '2024-01-01' + INTERVAL (i % 24) MONTH AS month_ts,
+        [1, 2, NULL]::INTEGER[] AS list, [1, 2, 3]::INTEGER[3] AS arr, {'a': i, 'd': 1.50::DECIMAL(5,2)} AS st,
+        MAP {'k': i} AS mp, NULL AS nothing, NULL::VARCHAR AS null_text
+    FROM range(5000) t(i)";
+
+    /// The columnar path writes exactly the bytes of the row path (cells, as before), for
+    /// every type; the in-flight totals agree too.
+    #[tokio::test]
+    async fn columnar_batches_write_the_bytes_of_cells() {
+        use futures::future::poll_fn;
+        use owox_storage::Storage as _;
+        let dir = tempfile::tempdir().unwrap();
+        let admin = owox_storage::DuckDbAdmin::open(&owox_storage::DuckDbConfig::under(dir.path()))
+            .unwrap();
+        admin
+            .execute_batch("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');")
+            .unwrap();
+        let storage = admin.lock().unwrap();
+        let mut stream = storage
+            .query(owox_query::Statement {
+                sql: EVERY_TYPE.into(),
+                params: vec![],
+            })
+            .await
+            .unwrap();
+        let keys = stream.columns().to_vec();
+        let encoder = RowEncoder::new(&keys);
+        let (mut columnar, mut cells) = (Vec::new(), Vec::new());
+        let mut batches = 0;
+        while let Some(batch) = poll_fn(|cx| stream.poll_next_batch(cx)).await {
+            let batch = batch.unwrap();
+            assert!(matches!(batch, Batch::Columns(_)));
+            encoder.write_batch(&mut columnar, &batch);
+            for row in &batch.into_rows().rows {
+                encoder.write(&mut cells, row);
+            }
+            batches += 1;
+        }
+        assert!(batches > 1);
+        let (columnar, cells) = (
+            String::from_utf8(columnar).unwrap(),
+            String::from_utf8(cells).unwrap(),
+        );
+        assert_eq!(columnar.lines().count(), 5000);
+        for (a, b) in columnar.lines().zip(cells.lines()) {
+            assert_eq!(a, b);
+            serde_json::from_str::<serde_json::Value>(a).unwrap_or_else(|e| panic!("{a}: {e}"));
+        }
+        assert_eq!(columnar, cells);
+        // A few values as the compatibility notes give them.
+        let first = columnar.lines().nth(1).unwrap();
+        for part in [
+            "\"big\":9007199254740994,",
+            "\"amount\":0.25,",
+            "\"dec38\":\"12345678901234567.890000000000\",",
+            "\"flt\":0.33333334,",
+            "\"tstz\":\"2024-01-31T08:20:30.501001Z\",",
+            "\"dbl\":null",
+            "\"day\":\"2020-01-02\"",
+            "\"created_at\":\"2020-01-01T00:00:01.000Z\"",
+            "\"ts_inf\":\"-infinity\"",
+            "\"neg_zero\":0,",
+            "\"list\":[1,2,null]",
+        ] {
+            assert!(first.contains(part), "{part} in {first}");
+        }
+    }
+
+    /// A FLOAT written from its own digits is what the row path writes for its widened value.
+    #[test]
+    fn f32_written_as_its_widened_double() {
+        let both = |v: f32| {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            write_js_number_f32(&mut a, v);
+            write_js_number(&mut b, owox_storage::widen_f32(v));
+            assert_eq!(a, b, "{v:e}");
+        };
+        let mut bits: u32 = 0;
+        while bits < 0x7F80_0000 {
+            both(f32::from_bits(bits));
+            both(-f32::from_bits(bits));
+            bits += 4099;
+        }
+        for v in [
+            0.0,
+            -0.0,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN_POSITIVE,
+            1e-45,
+            0.1,
+            1e21,
+            1e-7,
+            123456.79,
+            16777217.0,
+        ] {
+            both(v);
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_does() {
+        let mut samples: Vec<String> = (0u32..0x800)
+            .filter_map(char::from_u32)
+            .map(|c| format!("a{c}b"))
+            .collect();
+        samples.extend(
+            [
+                "",
+                "plain",
+                "\"\\\"",
+                "naïve \"q\"\n\t\r\u{8}\u{c}\u{0}\u{1f}\u{7f}",
+                "日本\u{1F600}",
+                "\\\\",
+            ]
+            .map(String::from),
+        );
+        for s in samples {
+            let mut ours = Vec::new();
+            write_str(&mut ours, &s);
+            assert_eq!(ours, serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
+    }
 
     #[test]
     fn floats_as_javascript_writes_them() {
@@ -347,7 +614,7 @@ mod tests {
     fn temporal_values_match_chrono_forms() {
         let text = |c: Cell| {
             let mut out = Vec::new();
-            write_cell(&mut out, &c);
+            write_cell(&mut out, c.as_ref());
             String::from_utf8(out).unwrap()
         };
         let day = NaiveDate::from_ymd_opt(2024, 2, 9).unwrap();

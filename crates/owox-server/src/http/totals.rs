@@ -8,7 +8,7 @@
 
 use owox_contract::http_data::AggregateFunction;
 use owox_query::TotalsQuery;
-use owox_storage::{Cell, RowBatch};
+use owox_storage::{Batch, Cell, CellRef, ColumnBatch, RowBatch};
 
 /// Running totals over the streamed rows.
 pub struct InFlightTotals {
@@ -55,14 +55,22 @@ impl InFlightTotals {
         })
     }
 
-    pub fn observe(&mut self, batch: &RowBatch) {
+    /// Adds the rows of a batch, in either layout.
+    pub fn observe(&mut self, batch: &Batch) {
+        match batch {
+            Batch::Rows(rows) => self.observe_rows(rows),
+            Batch::Columns(columns) => self.observe_columns(columns),
+        }
+    }
+
+    pub fn observe_rows(&mut self, batch: &RowBatch) {
         if self.failed {
             return;
         }
         for row in &batch.rows {
             self.values.clear();
             for index in &self.columns {
-                match row.get(*index).map(num) {
+                match row.get(*index).map(|c| num(c.as_ref())) {
                     Some(Some(value)) => self.values.push(value),
                     _ => {
                         self.failed = true;
@@ -70,15 +78,57 @@ impl InFlightTotals {
                     }
                 }
             }
-            for (slot, acc) in &mut self.targets {
-                if let Some(value) = self.values[*slot] {
-                    if !acc.add(value) {
-                        self.failed = true;
-                        return;
-                    }
+            if !self.add_row() {
+                self.failed = true;
+                return;
+            }
+        }
+    }
+
+    /// The same over a columnar batch, column by column: each target column is read in place
+    /// once and each value goes to that column's accumulators. Each accumulator sees its
+    /// column's values in the same order as row by row, and any value that does not fit fails
+    /// the whole, so the result is the row path's.
+    pub fn observe_columns(&mut self, batch: &ColumnBatch) {
+        if self.failed {
+            return;
+        }
+        let readers = batch.readers();
+        for (slot, index) in self.columns.iter().enumerate() {
+            let Some(reader) = readers.get(*index) else {
+                self.failed = true;
+                return;
+            };
+            let mut accumulators: Vec<&mut Accumulator> = self
+                .targets
+                .iter_mut()
+                .filter(|(target, _)| *target == slot)
+                .map(|(_, acc)| acc)
+                .collect();
+            for row in 0..batch.num_rows() {
+                let fits = match reader.with(row, num) {
+                    Some(Some(value)) => accumulators.iter_mut().all(|acc| acc.add(value)),
+                    Some(None) => true,
+                    None => false,
+                };
+                if !fits {
+                    self.failed = true;
+                    return;
                 }
             }
         }
+    }
+
+    /// Adds the parsed values of one row (`values`) to every target; false on a mismatch.
+    fn add_row(&mut self) -> bool {
+        for (slot, acc) in &mut self.targets {
+            if let Some(value) = self.values[*slot] {
+                if !acc.add(value) {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// One value per label of the totals query, in its order, or `None` when the rows did
@@ -105,15 +155,16 @@ enum Num {
 }
 
 /// `Some(None)` for NULL, `Some(Some(n))` for a number, `None` for anything else.
-fn num(cell: &Cell) -> Option<Option<Num>> {
+fn num(cell: CellRef<'_>) -> Option<Option<Num>> {
     Some(Some(match cell {
-        Cell::Null => return Some(None),
-        Cell::Int(v) => Num::Int(i128::from(*v)),
-        Cell::UInt(v) => Num::Int(i128::from(*v)),
-        Cell::HugeInt(v) => Num::Int(*v),
-        Cell::Float(v) => Num::Float(*v),
-        Cell::ScaledDecimal { value, scale } => Num::Dec(*value, u32::from(*scale)),
-        Cell::Decimal(text) => {
+        CellRef::Null => return Some(None),
+        CellRef::Int(v) => Num::Int(i128::from(v)),
+        CellRef::UInt(v) => Num::Int(i128::from(v)),
+        CellRef::HugeInt(v) => Num::Int(v),
+        CellRef::Float(v) => Num::Float(v),
+        CellRef::Float32(v) => Num::Float(owox_storage::widen_f32(v)),
+        CellRef::ScaledDecimal { value, scale } => Num::Dec(value, u32::from(scale)),
+        CellRef::Decimal(text) => {
             let (v, scale) = parse_decimal(text)?;
             Num::Dec(v, scale)
         }
@@ -292,8 +343,8 @@ mod tests {
         }
     }
 
-    fn batch(rows: Vec<Vec<Cell>>) -> RowBatch {
-        RowBatch { rows }
+    fn batch(rows: Vec<Vec<Cell>>) -> Batch {
+        Batch::Rows(RowBatch { rows })
     }
 
     #[test]
@@ -380,6 +431,68 @@ mod tests {
         // No rows: NULL, as SQL.
         let acc = InFlightTotals::new(&totals(&[("n", Sum), ("n", Min)], true), &keys).unwrap();
         assert_eq!(acc.finish().unwrap(), vec![Cell::Null, Cell::Null]);
+    }
+
+    /// Over DuckDB's columnar batches, the totals are those of the same rows as cells.
+    #[tokio::test]
+    async fn columnar_batches_give_the_totals_of_cells() {
+        use futures::future::poll_fn;
+        use owox_storage::Storage as _;
+        use AggregateFunction::*;
+        let dir = tempfile::tempdir().unwrap();
+        let storage =
+            owox_storage::DuckDbStorage::open(owox_storage::DuckDbConfig::under(dir.path()))
+                .unwrap();
+        let sql = "SELECT i AS id, 9007199254740993 + i AS big, CAST(i % 1000 AS INTEGER) AS qty, \
+             CAST(i % 100000 AS DECIMAL(12,2)) / 4 AS amount, CAST(i AS DECIMAL(9,3)) / -7 AS dec9, \
+             i / 7.0 AS price, CAST(i % 97 AS FLOAT) / 8 AS ratio, \
+             CASE WHEN i % 10 = 0 THEN NULL ELSE CAST(i AS HUGEINT) * 1000000000000 END AS huge, \
+             'x' || i AS text FROM range(10000) t(i)";
+        let keys: Vec<String> = [
+            "id", "big", "qty", "amount", "dec9", "price", "ratio", "huge", "text",
+        ]
+        .map(String::from)
+        .to_vec();
+        let targets = [
+            ("id", Sum),
+            ("big", Sum),
+            ("qty", Avg),
+            ("amount", Sum),
+            ("amount", Max),
+            ("dec9", Sum),
+            ("dec9", Min),
+            ("price", Sum),
+            ("ratio", Avg),
+            ("ratio", Min),
+            ("huge", Sum),
+            ("huge", Max),
+        ];
+        let with_text = [("id", Sum), ("text", Max)];
+        let mut runs = Vec::new();
+        for targets in [&targets[..], &with_text[..]] {
+            let t = totals(targets, true);
+            let mut stream = storage
+                .query(owox_query::Statement {
+                    sql: sql.into(),
+                    params: vec![],
+                })
+                .await
+                .unwrap();
+            let mut columnar = InFlightTotals::new(&t, &keys).unwrap();
+            let mut cells = InFlightTotals::new(&t, &keys).unwrap();
+            while let Some(batch) = poll_fn(|cx| stream.poll_next_batch(cx)).await {
+                let batch = batch.unwrap();
+                assert!(matches!(batch, Batch::Columns(_)));
+                columnar.observe(&batch);
+                cells.observe(&Batch::Rows(batch.into_rows()));
+            }
+            let (a, b) = (columnar.finish(), cells.finish());
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            runs.push(a);
+        }
+        assert_eq!(runs[0].as_ref().unwrap()[0], Cell::HugeInt(49_995_000));
+        // A text column is not a number: both give up.
+        assert!(runs[1].is_none());
     }
 
     #[test]

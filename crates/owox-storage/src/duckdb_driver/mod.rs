@@ -9,9 +9,11 @@
 //! imports folder, `home_directory` = the imports folder (`~/x.csv`), `enable_external_access
 //! = false` (no file outside it, no ATTACH, no network), extension autoinstall/autoload,
 //! community extensions and extension repositories off,
-//! `lock_configuration = true` (no `SET`/`RESET`/`PRAGMA` can undo any of it).
+//! `lock_configuration = true` (no `SET`/`RESET`/`PRAGMA` can undo any of it; only
+//! `max_streaming_buffer_size`, which each query's connection sets, stays changeable).
 //! Definitions must be exactly one statement and the engine's binder must call it a SELECT.
 
+mod columns;
 mod convert;
 mod raw;
 mod types;
@@ -21,16 +23,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use duckdb::arrow::array::Array;
 use owox_query::SqlParam;
 use tokio::sync::{mpsc, oneshot};
 
+pub use self::columns::{ColumnBatch, ColumnReader};
 use self::raw::{Db, RawConn};
 pub use self::types::DuckType;
 use crate::stream::{subquery_text, CancelOnDrop, Canceller};
 use crate::{
-    quote_qualified_name, Cell, DefinitionRef, DiscoveredField, RowBatch, RowStream, Storage,
-    StorageError,
+    quote_qualified_name, Batch, DefinitionRef, DiscoveredField, RowStream, Storage, StorageError,
 };
 
 /// How to open the DuckDB storage.
@@ -69,6 +70,12 @@ impl DuckDbConfig {
 /// Batches the engine may produce ahead of the consumer. A batch is one engine chunk (one
 /// DuckDB vector, 2048 rows).
 const CHANNEL_CAPACITY: usize = 2;
+
+/// What DuckDB buffers of a streaming result ahead of our reads (its `max_streaming_buffer_size`,
+/// 10 MiB by default), set on each query's connection: the engine runs at most this far ahead
+/// of a slow client, per stream (docs/performance.md has the measurements). The one setting
+/// the lockdown leaves changeable (`allowed_configs`); analysts' SQL cannot run `SET` anyway.
+const STREAMING_BUFFER: &str = "2MB";
 
 /// The database before lockdown: trusted setup SQL only. Never hand this to analysts' SQL.
 pub struct DuckDbAdmin {
@@ -160,6 +167,7 @@ impl DuckDbAdmin {
              SET GLOBAL autoload_known_extensions = false;\n\
              SET GLOBAL allow_community_extensions = false;\n\
              SET GLOBAL allow_extension_repositories = 'forbidden';\n\
+             SET GLOBAL allowed_configs = ['max_streaming_buffer_size'];\n\
              SET GLOBAL lock_configuration = true;",
             dir = sql_string(&dir),
             imports = sql_string(&imports),
@@ -493,13 +501,22 @@ fn bind_value(p: &SqlParam) -> duckdb::types::Value {
 }
 
 /// The query thread: prepare, bind, start the streaming result, then feed the channel one
-/// engine chunk at a time until the end, an error, or the consumer going away.
+/// engine chunk at a time (as a [`ColumnBatch`]: the Arrow arrays, read in place by the
+/// consumer) until the end, an error, or the consumer going away.
 fn run_query(
     conn: duckdb::Connection,
     statement: owox_query::Statement,
     ready: oneshot::Sender<Result<Vec<String>, StorageError>>,
-    tx: mpsc::Sender<Result<RowBatch, StorageError>>,
+    tx: mpsc::Sender<Result<Batch, StorageError>>,
 ) {
+    if let Err(e) = conn.execute_batch(&format!(
+        "SET max_streaming_buffer_size = '{STREAMING_BUFFER}'"
+    )) {
+        let _ = ready.send(Err(StorageError::Internal(format!(
+            "cannot size the streaming buffer: {e}"
+        ))));
+        return;
+    }
     let mut stmt = match conn.prepare(&statement.sql) {
         Ok(s) => s,
         Err(e) => {
@@ -507,7 +524,7 @@ fn run_query(
             return;
         }
     };
-    let types: Vec<DuckType> = (0..stmt.column_count())
+    let types: Arc<[DuckType]> = (0..stmt.column_count())
         .map(|i| DuckType::from_handle(&stmt.column_logical_type(i)))
         .collect();
     let values: Vec<duckdb::types::Value> = statement.params.iter().map(bind_value).collect();
@@ -542,23 +559,11 @@ fn run_query(
         let batch = match stream.next() {
             None => return,
             Some(Err(e)) => Err(provider(e)),
-            Some(Ok(batch)) => Ok(to_rows(&batch, &types)),
+            Some(Ok(batch)) => Ok(Batch::Columns(ColumnBatch::new(batch, types.clone()))),
         };
         let failed = batch.is_err();
         if tx.blocking_send(batch).is_err() || failed {
             return;
         }
     }
-}
-
-fn to_rows(batch: &duckdb::arrow::record_batch::RecordBatch, types: &[DuckType]) -> RowBatch {
-    let n = batch.num_rows();
-    let mut rows: Vec<Vec<Cell>> = (0..n).map(|_| Vec::with_capacity(types.len())).collect();
-    for (col, ty) in batch.columns().iter().zip(types) {
-        let array: &dyn Array = col.as_ref();
-        for (r, row) in rows.iter_mut().enumerate() {
-            row.push(convert::cell(array, r, ty));
-        }
-    }
-    RowBatch { rows }
 }

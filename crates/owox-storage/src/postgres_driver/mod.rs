@@ -27,8 +27,8 @@ use self::decode::{casts_to_text, native_type, needs_json, normalized_type, PgCe
 pub use self::tls::SslMode;
 use crate::stream::{subquery_text, CancelOnDrop, Canceller};
 use crate::{
-    parse_qualified_name, quote_ident, Cell, DefinitionRef, DiscoveredField, RowBatch, RowStream,
-    Storage, StorageError,
+    parse_qualified_name, quote_ident, Batch, Cell, DefinitionRef, DiscoveredField, RowBatch,
+    RowStream, Storage, StorageError,
 };
 
 /// Rows per batch sent to the consumer.
@@ -445,7 +445,7 @@ impl Storage for PostgresStorage {
 async fn pump(
     rows: tokio_postgres::RowStream,
     json_columns: &[bool],
-    tx: &mpsc::Sender<Result<RowBatch, StorageError>>,
+    tx: &mpsc::Sender<Result<Batch, StorageError>>,
     stop: &CancellationToken,
 ) -> bool {
     match read_all(rows, json_columns, tx, stop).await {
@@ -462,7 +462,7 @@ async fn pump(
 async fn read_all(
     rows: tokio_postgres::RowStream,
     json_columns: &[bool],
-    tx: &mpsc::Sender<Result<RowBatch, StorageError>>,
+    tx: &mpsc::Sender<Result<Batch, StorageError>>,
     stop: &CancellationToken,
 ) -> Result<(), Option<StorageError>> {
     futures::pin_mut!(rows);
@@ -503,13 +503,13 @@ async fn read_all(
 
 /// Sends a batch, waiting for room (backpressure).
 async fn send(
-    tx: &mpsc::Sender<Result<RowBatch, StorageError>>,
+    tx: &mpsc::Sender<Result<Batch, StorageError>>,
     stop: &CancellationToken,
     rows: Vec<Vec<Cell>>,
 ) -> Result<(), Option<StorageError>> {
     tokio::select! {
         biased;
         _ = stop.cancelled() => Err(Some(StorageError::Cancelled)),
-        sent = tx.send(Ok(RowBatch { rows })) => sent.map_err(|_| None),
+        sent = tx.send(Ok(Batch::Rows(RowBatch { rows }))) => sent.map_err(|_| None),
     }
 }

@@ -143,6 +143,12 @@ async fn engine_level_lockdown() {
         );
     }
     eprintln!("{}", report.join("\n"));
+    // The one setting left changeable: each query's connection sizes DuckDB's streaming
+    // buffer (2MB instead of 10 MiB) before its statement runs.
+    assert_eq!(
+        one_row(s, "SELECT current_setting('max_streaming_buffer_size')").await,
+        vec![owox_storage::Cell::Text("1.9 MiB".into())]
+    );
     assert!(!std::path::Path::new("/tmp/owox-copy-test.csv").exists());
     assert!(!std::path::Path::new("/tmp/owox-attach-test.duckdb").exists());
 

@@ -1,5 +1,6 @@
 //! Integration tests of the DuckDB storage with the real engine.
 
+mod columnar;
 mod common;
 mod compiled;
 mod definitions;
