@@ -102,7 +102,9 @@ pub(crate) fn cell(array: &dyn Array, row: usize, ty: &DuckType) -> Cell {
 }
 
 fn is_null(array: &dyn Array, row: usize) -> bool {
-    if array.is_null(row) {
+    // A NullArray (DuckDB's `NULL` type, `SELECT NULL AS x`) has no validity buffer: every
+    // value is null without `is_null` saying so.
+    if array.is_null(row) || array.data_type() == &DataType::Null {
         return true;
     }
     if let Some(d) = array.as_any_dictionary_opt() {

@@ -212,3 +212,12 @@ async fn timestamptz_without_icu() {
         .unwrap_err();
     assert!(provider_message(err).contains("icu"));
 }
+
+#[tokio::test]
+async fn a_column_of_the_null_type_is_null() {
+    // `SELECT NULL AS x` has DuckDB's NULL type (an Arrow NullArray without a validity
+    // buffer); it used to come out as an empty string.
+    let env = open();
+    let row = one_row(&env.storage, "SELECT NULL AS x, 1 AS y").await;
+    assert_eq!(row, vec![Cell::Null, Cell::Int(1)]);
+}
