@@ -239,15 +239,7 @@ async fn stream_data_mart(
     caller: Auth<Viewer>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    if state.is_shutting_down() {
-        return Err(ApiError::Http {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            message: "Server is shutting down".into(),
-            details: None,
-        });
-    }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request(format!("Malformed query string: {e}")))?;
+    let pairs = stream_query_pairs(&state, raw.as_deref())?;
     let query = owox_query::parse_query(&pairs).map_err(|e| query_error(e, ""))?;
     let loaded = load(&state, &caller, &id).await?;
     if loaded.row.status != "PUBLISHED" {
@@ -512,6 +504,23 @@ pub(crate) async fn plan(
         HeaderValue::from_str(&run_id).map_err(anyhow::Error::from)?,
     );
     Ok(Planned::Response(response))
+}
+
+/// The first steps of both streams (§3.1 and §3.2, steps 1–2): 503 while the server shuts
+/// down, then the query string as decoded pairs (repeated keys kept, in order).
+pub(crate) fn stream_query_pairs(
+    state: &AppState,
+    raw: Option<&str>,
+) -> Result<Vec<(String, String)>, ApiError> {
+    if state.is_shutting_down() {
+        return Err(ApiError::Http {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: "Server is shutting down".into(),
+            details: None,
+        });
+    }
+    serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|e| ApiError::bad_request(format!("Malformed query string: {e}")))
 }
 
 /// The response body: encodes each batch as NDJSON lines and records the run at the end,

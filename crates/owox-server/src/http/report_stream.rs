@@ -8,7 +8,6 @@
 //! mart checks of the data mart stream (messages name the data mart id), then the stream.
 
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -16,7 +15,7 @@ use utoipa::OpenApi;
 
 use crate::auth::{Auth, Viewer};
 use crate::error::ApiError;
-use crate::http::http_data::{plan, NdjsonId, Planned, Purpose, StreamSubject};
+use crate::http::http_data::{plan, stream_query_pairs, NdjsonId, Planned, Purpose, StreamSubject};
 use crate::http::report_access::load_report;
 use crate::http::report_config::{saved_columns, saved_query};
 use crate::state::AppState;
@@ -96,15 +95,7 @@ async fn stream_report(
     caller: Auth<Viewer>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    if state.is_shutting_down() {
-        return Err(ApiError::Http {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            message: "Server is shutting down".into(),
-            details: None,
-        });
-    }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request(format!("Malformed query string: {e}")))?;
+    let pairs = stream_query_pairs(&state, raw.as_deref())?;
     let limit = parse_report_query(&pairs)?;
     let report = load_report(&state, &caller, &id, report_not_found).await?;
     let data_mart = &report.data_mart;
