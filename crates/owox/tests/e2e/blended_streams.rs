@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::http_data::{b64, stream};
 use crate::postgres::{postgres_storage, published, Fixture};
+use crate::relationships::{created, on};
 use crate::reports::{body, destination};
 use crate::support::{Server, Session};
 
@@ -12,17 +13,6 @@ const ORDERS: &str = "SELECT * FROM (VALUES (1, 1, 10), (2, 1, 20), (3, 2, 5), (
 /// Customer 2 has two rows: blending collapses them to one per key.
 const CUSTOMERS: &str = "SELECT * FROM (VALUES (1, 'Ann', 'UA', 100), (2, 'Bob', 'PL', 50), (2, 'Bob', 'PL', 25)) AS t(id, name, country, credit)";
 const COUNTRIES: &str = "SELECT * FROM (VALUES ('UA', 'Ukraine', 40), ('PL', 'Poland', 38), ('DE', 'Germany', 83)) AS t(code, title, population)";
-
-async fn relate(s: &Session, from: &str, to: &str, alias: &str, on: (&str, &str)) {
-    let (status, body) = s
-        .post(
-            &format!("/api/data-marts/{from}/relationships"),
-            json!({"targetDataMartId": to, "targetAlias": alias,
-                   "joinConditions": [{"sourceFieldName": on.0, "targetFieldName": on.1}]}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-}
 
 /// Reads a stream as parsed rows; panics on a non-200.
 async fn rows(s: &Session, id: &str, query: &str) -> Vec<Value> {
@@ -82,10 +72,10 @@ fn num(v: &Value) -> f64 {
 /// The whole scenario on one storage; `publish` creates a published SQL data mart there.
 async fn scenario(s: &Session, ids: [String; 3]) {
     let [orders, customers, countries] = ids;
-    relate(s, &orders, &customers, "customers", ("customer_id", "id")).await;
-    relate(s, &customers, &countries, "country", ("country", "code")).await;
+    created(s, &orders, &customers, "customers", on("customer_id", "id")).await;
+    created(s, &customers, &countries, "country", on("country", "code")).await;
     // A cycle: country → customers is a stub below customers and contributes nothing.
-    relate(s, &countries, &customers, "people", ("code", "country")).await;
+    created(s, &countries, &customers, "people", on("code", "country")).await;
 
     let by_id = b64(json!([{"column": "id", "direction": "asc"}]));
     let all = rows(s, &orders, &format!("columns=**&sort={by_id}")).await;

@@ -12,14 +12,7 @@ async fn blended_fields_config_round_trip_and_the_blendable_schema() {
     let orders = s.published_mart("Orders", ORDERS).await;
     let customers = s.published_mart("Customers", CUSTOMERS).await;
     let countries = s.published_mart("Countries", COUNTRIES).await;
-    let (_, storages) = s.get("/api/data-storages").await;
-    let (_, draft) = s
-        .post(
-            "/api/data-marts",
-            json!({"title": "Draft", "storageId": storages[0]["id"]}),
-        )
-        .await;
-    let draft = draft["id"].as_str().unwrap().to_string();
+    let draft = s.draft_mart("Draft").await;
     let (status, body) = s
         .put(
             &format!("/api/data-marts/{draft}/definition"),
@@ -201,6 +194,7 @@ async fn blended_fields_config_round_trip_and_the_blendable_schema() {
     );
 
     // Renaming an alias moves the configuration's paths.
+    let (_, storages) = s.get("/api/data-storages").await;
     let rel = s
         .get(&format!(
             "/api/data-storages/{}/relationships",

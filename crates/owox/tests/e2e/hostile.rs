@@ -71,13 +71,7 @@ async fn hostile_inputs_end_in_clear_answers_and_change_nothing() {
     let mart = s.published_mart("target", SQL).await;
     let (_, storages) = s.get("/api/data-storages").await;
     let default_storage = storages[0]["id"].as_str().unwrap().to_string();
-    let (_, draft) = s
-        .post(
-            "/api/data-marts",
-            json!({"title": "draft", "storageId": default_storage}),
-        )
-        .await;
-    let draft = draft["id"].as_str().unwrap().to_string();
+    let draft = s.draft_mart("draft").await;
     let (_, spare) = s
         .post("/api/data-storages", json!({"type": "DUCKDB"}))
         .await;

@@ -213,14 +213,7 @@ async fn stream_errors_follow_the_reference() {
         .unwrap();
     assert_eq!(r.status(), 401);
 
-    let (_, storages) = s.get("/api/data-storages").await;
-    let (_, draft) = s
-        .post(
-            "/api/data-marts",
-            json!({"title": "draft", "storageId": storages[0]["id"]}),
-        )
-        .await;
-    let draft_id = draft["id"].as_str().unwrap();
+    let draft_id = s.draft_mart("draft").await;
     let r = stream(
         &s,
         &format!("/api/external/http-data/data-marts/{draft_id}.NDJSON"),

@@ -386,14 +386,7 @@ async fn the_graph_of_a_chain_with_a_cycle_draft_and_missing_conditions() {
     let orders = s.published_mart("Orders", ORDERS).await;
     let customers = s.published_mart("Customers", CUSTOMERS).await;
     let countries = s.published_mart("Countries", COUNTRIES).await;
-    let (_, storages) = s.get("/api/data-storages").await;
-    let (_, draft) = s
-        .post(
-            "/api/data-marts",
-            json!({"title": "Draft", "storageId": storages[0]["id"]}),
-        )
-        .await;
-    let draft = draft["id"].as_str().unwrap().to_string();
+    let draft = s.draft_mart("Draft").await;
     created(
         &s,
         &orders,

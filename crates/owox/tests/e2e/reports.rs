@@ -318,18 +318,9 @@ async fn reports_are_created_and_validated() {
             Some("Data Mart with id nope and projectId 0 not found")
         )
     );
-    let (_, storages) = s.get("/api/data-storages").await;
-    let (_, draft) = s
-        .post(
-            "/api/data-marts",
-            json!({"title": "draft", "storageId": storages[0]["id"]}),
-        )
-        .await;
+    let draft = s.draft_mart("draft").await;
     let (status, err) = s
-        .post(
-            "/api/reports",
-            body(draft["id"].as_str().unwrap(), &email, json!({})),
-        )
+        .post("/api/reports", body(&draft, &email, json!({})))
         .await;
     assert_eq!(status, 400);
     assert_eq!(

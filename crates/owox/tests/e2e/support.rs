@@ -372,8 +372,8 @@ impl Session {
         )
     }
 
-    /// Creates a data mart on the default storage with an SQL definition and publishes it.
-    pub async fn published_mart(&self, title: &str, sql: &str) -> String {
+    /// Creates a draft data mart (no definition) on the default storage; its id.
+    pub async fn draft_mart(&self, title: &str) -> String {
         let (_, storages) = self.get("/api/data-storages").await;
         let storage = storages[0]["id"].as_str().unwrap();
         let (status, created) = self
@@ -383,7 +383,12 @@ impl Session {
             )
             .await;
         assert_eq!(status, 201, "{created}");
-        let id = created["id"].as_str().unwrap().to_string();
+        created["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a data mart on the default storage with an SQL definition and publishes it.
+    pub async fn published_mart(&self, title: &str, sql: &str) -> String {
+        let id = self.draft_mart(title).await;
         let definition =
             serde_json::json!({"definitionType": "SQL", "definition": {"sqlQuery": sql}});
         let (status, body) = self
