@@ -81,15 +81,15 @@ impl Blend<'_> {
     pub(crate) fn field(&self, name: &str) -> Option<&BlendedField> {
         self.fields.iter().find(|f| f.name == name)
     }
+}
 
-    /// The default dedup function of a field of `type_name` (§1.4): SUM for numbers, MAX for
-    /// dates and times, STRING_AGG otherwise.
-    pub fn default_dedup(type_name: &str) -> AggregateFunction {
-        use crate::schema::FieldCategory;
-        match FieldCategory::of(type_name) {
-            FieldCategory::Number => AggregateFunction::Sum,
-            FieldCategory::Date | FieldCategory::Time => AggregateFunction::Max,
-            _ => AggregateFunction::StringAgg,
-        }
+/// The default dedup function of a joined field of `type_name` (`domain.md` §1.4): SUM for
+/// numbers, MAX for dates and times, STRING_AGG otherwise.
+pub fn default_dedup_function(type_name: &str) -> AggregateFunction {
+    use crate::schema::FieldCategory;
+    match FieldCategory::of(type_name) {
+        FieldCategory::Number => AggregateFunction::Sum,
+        FieldCategory::Date | FieldCategory::Time => AggregateFunction::Max,
+        _ => AggregateFunction::StringAgg,
     }
 }

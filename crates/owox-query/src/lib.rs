@@ -35,7 +35,7 @@ mod schema;
 mod sql;
 mod validate;
 
-pub use blend::{Blend, BlendSource, BlendedField};
+pub use blend::{default_dedup_function, Blend, BlendSource, BlendedField};
 pub use blend_names::blended_field_name;
 pub use dates::{relative_range, start_of_day, transitions, Transition};
 pub use error::{BodyKind, CompileError, QueryError, ValidationError};

@@ -33,7 +33,7 @@ fn joined(name: &str, source: usize, field: &str, ty: &str) -> BlendedField {
         source,
         field: field.into(),
         type_name: ty.into(),
-        dedup: Blend::default_dedup(ty),
+        dedup: default_dedup_function(ty),
         allowed_aggregations: None,
     }
 }

@@ -2,7 +2,8 @@
 //! names (§6.3) and dedup functions (§11.8).
 
 use owox_contract::http_data::AggregateFunction;
-use owox_query::{blended_field_name, effective_type, FieldCategory};
+pub use owox_query::default_dedup_function;
+use owox_query::{blended_field_name, effective_type};
 
 use super::graph::{BlendError, JoinedSource};
 use super::BlendInputs;
@@ -43,16 +44,6 @@ impl VisibleBlendedField {
             type_name: self.effective_type.clone(),
             allowed_aggregations: self.post_join_aggregations.clone(),
         }
-    }
-}
-
-/// The default dedup function of a field type: numbers `SUM`, dates and times `MAX`, anything
-/// else `STRING_AGG`.
-pub fn default_dedup_function(type_name: &str) -> AggregateFunction {
-    match FieldCategory::of(type_name) {
-        FieldCategory::Number => AggregateFunction::Sum,
-        FieldCategory::Date | FieldCategory::Time => AggregateFunction::Max,
-        _ => AggregateFunction::StringAgg,
     }
 }
 
