@@ -332,6 +332,7 @@ async fn main() -> anyhow::Result<()> {
         memory_limit: "1GB".into(),
         threads,
         temp_dir: dir.path().join("duckdb").join("tmp"),
+        table_cache_limit: None,
     };
     let baseline_rps = {
         let admin = DuckDbAdmin::open(&duck)?;

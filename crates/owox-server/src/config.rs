@@ -107,6 +107,9 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// DuckDB `memory_limit` of each embedded storage.
     pub duckdb_memory_limit: String,
+    /// The most each embedded storage keeps of table blocks it has read, in bytes
+    /// (`DUCKDB_TABLE_CACHE`); `None` leaves them to the memory limit.
+    pub duckdb_table_cache: Option<u64>,
     /// DuckDB worker threads of each embedded storage.
     pub duckdb_threads: usize,
     /// The zone in which HTTP Data's relative dates ("today") are taken.
@@ -204,13 +207,22 @@ impl Config {
                 0..=3600,
             )?),
             duckdb_memory_limit: match src.env("DUCKDB_MEMORY_LIMIT") {
-                Some(v) if is_memory_size(&v) => v,
+                Some(v) if memory_size_bytes(&v).is_some() => v,
                 Some(v) => {
                     return Err(ConfigError(format!(
                         "DUCKDB_MEMORY_LIMIT must be a size such as 512MB or 2GB, got {v:?}"
                     )))
                 }
                 None => "1GB".into(),
+            },
+            duckdb_table_cache: match src.env("DUCKDB_TABLE_CACHE") {
+                None => Some(owox_storage::DEFAULT_TABLE_CACHE_LIMIT),
+                Some(v) if v.eq_ignore_ascii_case("off") => None,
+                Some(v) => Some(memory_size_bytes(&v).ok_or_else(|| {
+                    ConfigError(format!(
+                        "DUCKDB_TABLE_CACHE must be a size such as 32MB, or off, got {v:?}"
+                    ))
+                })?),
             },
             query_timeout: match u64_setting(src, "QUERY_TIMEOUT_SECONDS", 1800, 0..=604_800)? {
                 0 => None,
@@ -263,16 +275,25 @@ fn default_threads() -> u64 {
     std::thread::available_parallelism().map_or(2, |n| n.get().min(4)) as u64
 }
 
-/// `<number><unit>` with a unit DuckDB accepts for `memory_limit`.
-fn is_memory_size(value: &str) -> bool {
+/// The bytes of `<number><unit>`, with a unit DuckDB accepts for `memory_limit` and DuckDB's
+/// meaning of it (KB = 1000 bytes, KiB = 1024).
+fn memory_size_bytes(value: &str) -> Option<u64> {
     let digits = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let unit = value[digits.len()..].to_ascii_uppercase();
-    !digits.is_empty()
-        && digits.parse::<f64>().is_ok_and(|n| n > 0.0)
-        && matches!(
-            unit.as_str(),
-            "KB" | "MB" | "GB" | "TB" | "KIB" | "MIB" | "GIB" | "TIB"
-        )
+    let number = digits.parse::<f64>().ok().filter(|n| *n > 0.0)?;
+    let multiplier = match unit.as_str() {
+        "KB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "TB" => 1e12,
+        "KIB" => 1024.0,
+        "MIB" => 1024.0 * 1024.0,
+        "GIB" => 1024.0 * 1024.0 * 1024.0,
+        "TIB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = number * multiplier;
+    (bytes.is_finite() && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 fn parse_port(raw: &str, name: &str) -> Result<u16, ConfigError> {
@@ -531,6 +552,21 @@ mod tests {
                 "0",
                 "ACCESS_TOKEN_TTL_SECONDS must be a whole number",
             ),
+            (
+                "DUCKDB_MEMORY_LIMIT",
+                "1 GB",
+                "DUCKDB_MEMORY_LIMIT must be a size",
+            ),
+            (
+                "DUCKDB_TABLE_CACHE",
+                "32",
+                "DUCKDB_TABLE_CACHE must be a size",
+            ),
+            (
+                "DUCKDB_TABLE_CACHE",
+                "-1MB",
+                "DUCKDB_TABLE_CACHE must be a size",
+            ),
         ];
         for (name, value, expected) in cases {
             let err =
@@ -543,6 +579,24 @@ mod tests {
         };
         let err = Config::resolve(&sources(flags, &[], &[])).unwrap_err();
         assert!(err.to_string().contains("--port must be"), "{err}");
+    }
+
+    #[test]
+    fn duckdb_table_cache_sizes() {
+        let cache = |value: Option<&str>| {
+            let process: Vec<(&str, &str)> = value
+                .map(|v| vec![("DUCKDB_TABLE_CACHE", v)])
+                .unwrap_or_default();
+            Config::resolve(&sources(Flags::default(), &process, &[]))
+                .unwrap()
+                .duckdb_table_cache
+        };
+        assert_eq!(cache(None), Some(16 << 20));
+        assert_eq!(cache(Some("off")), None);
+        assert_eq!(cache(Some("OFF")), None);
+        assert_eq!(cache(Some("64MB")), Some(64_000_000), "DuckDB's MB is 10^6");
+        assert_eq!(cache(Some("64MiB")), Some(64 << 20));
+        assert_eq!(cache(Some("1.5GB")), Some(1_500_000_000));
     }
 
     #[test]

@@ -20,7 +20,8 @@ use async_trait::async_trait;
 
 pub use cell::{decimal_text, widen_f32, write_decimal, Cell, CellRef};
 pub use duckdb_driver::{
-    ColumnBatch, ColumnReader, DuckDbAdmin, DuckDbConfig, DuckDbStorage, DuckType,
+    ColumnBatch, ColumnReader, DuckDbAdmin, DuckDbConfig, DuckDbStorage, DuckType, Numbers,
+    DEFAULT_TABLE_CACHE_LIMIT,
 };
 pub use ident::{parse_qualified_name, quote_ident, quote_qualified_name};
 pub use postgres_driver::{PostgresConfig, PostgresStorage, SslMode};

@@ -96,6 +96,8 @@ const SERVE_SETTINGS: &str = "Environment settings:
   QUERY_TIMEOUT_SECONDS    longest an HTTP Data query may run (default 1800; 0 = no limit)
   OWOX_TIME_ZONE           zone of HTTP Data's relative dates (default UTC)
   DUCKDB_MEMORY_LIMIT      memory limit of each embedded DuckDB storage (default 1GB)
+  DUCKDB_TABLE_CACHE       most of it kept for blocks of tables already read (default 16MiB; off = up
+                           to the memory limit)
   DUCKDB_THREADS           DuckDB worker threads (default: cores, at most 4)
   OWOX_SECRET_KEY          32-byte base64 key sealing storage credentials (default: generated once
                            into <data dir>/secret.key; give all instances of a deployment the same)

@@ -72,6 +72,7 @@ pub fn unavailable(storage_type: &str) -> ApiError {
 pub struct Engines {
     data_dir: PathBuf,
     memory_limit: String,
+    table_cache_limit: Option<u64>,
     threads: usize,
     statement_timeout: Option<Duration>,
     store: Store,
@@ -92,6 +93,7 @@ impl Engines {
         Self {
             data_dir: config.data_dir.clone(),
             memory_limit: config.duckdb_memory_limit.clone(),
+            table_cache_limit: config.duckdb_table_cache,
             threads: config.duckdb_threads,
             statement_timeout: config.query_timeout,
             store,
@@ -123,6 +125,7 @@ impl Engines {
             memory_limit: self.memory_limit.clone(),
             threads: self.threads,
             temp_dir: self.data_dir.join("duckdb").join("tmp"),
+            table_cache_limit: self.table_cache_limit,
         })
     }
 

@@ -90,20 +90,8 @@ pub struct ColumnReader<'a> {
 /// exactly as `convert::cell` decides per value.
 enum Kind<'a> {
     Bool(&'a BooleanArray),
-    I8(&'a [i8]),
-    I16(&'a [i16]),
-    I32(&'a [i32]),
-    I64(&'a [i64]),
-    U8(&'a [u8]),
-    U16(&'a [u16]),
-    U32(&'a [u32]),
-    U64(&'a [u64]),
-    Huge(&'a [i128]),
-    F32(&'a [f32]),
-    F64(&'a [f64]),
-    Dec128(&'a [i128], u8),
-    Dec64(&'a [i64], u8),
-    Dec32(&'a [i32], u8),
+    /// Integers, floats and decimals (also what [`ColumnReader::numbers`] hands out).
+    Number(Numbers<'a>),
     Str(&'a StringArray, bool),
     LargeStr(&'a LargeStringArray, bool),
     StrView(&'a StringViewArray, bool),
@@ -149,40 +137,63 @@ impl<'a> ColumnReader<'a> {
             | D::UTinyInt
             | D::USmallInt
             | D::UInteger => match dt {
-                DataType::Int8 => Kind::I8(array.as_primitive::<Int8Type>().values()),
-                DataType::Int16 => Kind::I16(array.as_primitive::<Int16Type>().values()),
-                DataType::Int32 => Kind::I32(array.as_primitive::<Int32Type>().values()),
-                DataType::Int64 => Kind::I64(array.as_primitive::<Int64Type>().values()),
-                DataType::UInt8 => Kind::U8(array.as_primitive::<UInt8Type>().values()),
-                DataType::UInt16 => Kind::U16(array.as_primitive::<UInt16Type>().values()),
-                DataType::UInt32 => Kind::U32(array.as_primitive::<UInt32Type>().values()),
+                DataType::Int8 => {
+                    Kind::Number(Numbers::I8(array.as_primitive::<Int8Type>().values()))
+                }
+                DataType::Int16 => {
+                    Kind::Number(Numbers::I16(array.as_primitive::<Int16Type>().values()))
+                }
+                DataType::Int32 => {
+                    Kind::Number(Numbers::I32(array.as_primitive::<Int32Type>().values()))
+                }
+                DataType::Int64 => {
+                    Kind::Number(Numbers::I64(array.as_primitive::<Int64Type>().values()))
+                }
+                DataType::UInt8 => {
+                    Kind::Number(Numbers::U8(array.as_primitive::<UInt8Type>().values()))
+                }
+                DataType::UInt16 => {
+                    Kind::Number(Numbers::U16(array.as_primitive::<UInt16Type>().values()))
+                }
+                DataType::UInt32 => {
+                    Kind::Number(Numbers::U32(array.as_primitive::<UInt32Type>().values()))
+                }
                 _ => other,
             },
             D::UBigInt => match dt {
-                DataType::UInt64 => Kind::U64(array.as_primitive::<UInt64Type>().values()),
+                DataType::UInt64 => {
+                    Kind::Number(Numbers::U64(array.as_primitive::<UInt64Type>().values()))
+                }
                 _ => other,
             },
             D::HugeInt | D::UHugeInt | D::BigNum => match dt {
-                DataType::Decimal128(_, 0) => {
-                    Kind::Huge(array.as_primitive::<Decimal128Type>().values())
-                }
+                DataType::Decimal128(_, 0) => Kind::Number(Numbers::I128(
+                    array.as_primitive::<Decimal128Type>().values(),
+                )),
                 _ => other,
             },
             D::Float | D::Double => match dt {
-                DataType::Float32 => Kind::F32(array.as_primitive::<Float32Type>().values()),
-                DataType::Float64 => Kind::F64(array.as_primitive::<Float64Type>().values()),
+                DataType::Float32 => {
+                    Kind::Number(Numbers::F32(array.as_primitive::<Float32Type>().values()))
+                }
+                DataType::Float64 => {
+                    Kind::Number(Numbers::F64(array.as_primitive::<Float64Type>().values()))
+                }
                 _ => other,
             },
             D::Decimal { .. } => match *dt {
-                DataType::Decimal128(_, s) if s >= 0 => {
-                    Kind::Dec128(array.as_primitive::<Decimal128Type>().values(), s as u8)
-                }
-                DataType::Decimal64(_, s) if s >= 0 => {
-                    Kind::Dec64(array.as_primitive::<Decimal64Type>().values(), s as u8)
-                }
-                DataType::Decimal32(_, s) if s >= 0 => {
-                    Kind::Dec32(array.as_primitive::<Decimal32Type>().values(), s as u8)
-                }
+                DataType::Decimal128(_, s) if s >= 0 => Kind::Number(Numbers::Dec128(
+                    array.as_primitive::<Decimal128Type>().values(),
+                    s as u8,
+                )),
+                DataType::Decimal64(_, s) if s >= 0 => Kind::Number(Numbers::Dec64(
+                    array.as_primitive::<Decimal64Type>().values(),
+                    s as u8,
+                )),
+                DataType::Decimal32(_, s) if s >= 0 => Kind::Number(Numbers::Dec32(
+                    array.as_primitive::<Decimal32Type>().values(),
+                    s as u8,
+                )),
                 _ => other,
             },
             D::Varchar | D::Uuid | D::Enum | D::Json => {
@@ -237,6 +248,25 @@ impl<'a> ColumnReader<'a> {
         }
     }
 
+    /// Whether the value at `row` is NULL.
+    #[inline(always)]
+    pub fn is_null(&self, row: usize) -> bool {
+        match self.nulls {
+            Some(nulls) => nulls.is_null(row),
+            None => matches!(self.kind, Kind::Other(array, _) if array.is_null(row)),
+        }
+    }
+
+    /// The column as a typed slice when it is an integer, float or decimal layout read here
+    /// (values at NULL rows are unspecified: check [`ColumnReader::is_null`]), for loops over
+    /// a whole column that would otherwise match the layout per value; `None` otherwise.
+    pub fn numbers(&self) -> Option<Numbers<'_>> {
+        match self.kind {
+            Kind::Number(numbers) => Some(numbers),
+            _ => None,
+        }
+    }
+
     /// Calls `f` with the value at `row` (what `convert::cell` gives, borrowed).
     #[inline(always)]
     pub fn with<R>(&self, row: usize, f: impl FnOnce(CellRef<'_>) -> R) -> R {
@@ -247,26 +277,26 @@ impl<'a> ColumnReader<'a> {
         }
         match self.kind {
             Kind::Bool(a) => f(CellRef::Bool(a.value(row))),
-            Kind::I8(v) => f(CellRef::Int(v[row].into())),
-            Kind::I16(v) => f(CellRef::Int(v[row].into())),
-            Kind::I32(v) => f(CellRef::Int(v[row].into())),
-            Kind::I64(v) => f(CellRef::Int(v[row])),
-            Kind::U8(v) => f(CellRef::Int(v[row].into())),
-            Kind::U16(v) => f(CellRef::Int(v[row].into())),
-            Kind::U32(v) => f(CellRef::Int(v[row].into())),
-            Kind::U64(v) => f(CellRef::UInt(v[row])),
-            Kind::Huge(v) => f(CellRef::HugeInt(v[row])),
-            Kind::F32(v) => f(CellRef::Float32(v[row])),
-            Kind::F64(v) => f(CellRef::Float(v[row])),
-            Kind::Dec128(v, scale) => f(CellRef::ScaledDecimal {
+            Kind::Number(Numbers::I8(v)) => f(CellRef::Int(v[row].into())),
+            Kind::Number(Numbers::I16(v)) => f(CellRef::Int(v[row].into())),
+            Kind::Number(Numbers::I32(v)) => f(CellRef::Int(v[row].into())),
+            Kind::Number(Numbers::I64(v)) => f(CellRef::Int(v[row])),
+            Kind::Number(Numbers::U8(v)) => f(CellRef::Int(v[row].into())),
+            Kind::Number(Numbers::U16(v)) => f(CellRef::Int(v[row].into())),
+            Kind::Number(Numbers::U32(v)) => f(CellRef::Int(v[row].into())),
+            Kind::Number(Numbers::U64(v)) => f(CellRef::UInt(v[row])),
+            Kind::Number(Numbers::I128(v)) => f(CellRef::HugeInt(v[row])),
+            Kind::Number(Numbers::F32(v)) => f(CellRef::Float32(v[row])),
+            Kind::Number(Numbers::F64(v)) => f(CellRef::Float(v[row])),
+            Kind::Number(Numbers::Dec128(v, scale)) => f(CellRef::ScaledDecimal {
                 value: v[row],
                 scale,
             }),
-            Kind::Dec64(v, scale) => f(CellRef::ScaledDecimal {
+            Kind::Number(Numbers::Dec64(v, scale)) => f(CellRef::ScaledDecimal {
                 value: v[row].into(),
                 scale,
             }),
-            Kind::Dec32(v, scale) => f(CellRef::ScaledDecimal {
+            Kind::Number(Numbers::Dec32(v, scale)) => f(CellRef::ScaledDecimal {
                 value: v[row].into(),
                 scale,
             }),
@@ -282,6 +312,27 @@ impl<'a> ColumnReader<'a> {
             }
         }
     }
+}
+
+/// A numeric column's values as [`ColumnReader::with`] reads them: `I*`/`U*` are
+/// `CellRef::Int` (`U64`: `UInt`, `I128`: `HugeInt`), `F32` `Float32`, `F64` `Float`, `Dec*`
+/// `ScaledDecimal` with the scale.
+#[derive(Debug, Clone, Copy)]
+pub enum Numbers<'a> {
+    I8(&'a [i8]),
+    I16(&'a [i16]),
+    I32(&'a [i32]),
+    I64(&'a [i64]),
+    U8(&'a [u8]),
+    U16(&'a [u16]),
+    U32(&'a [u32]),
+    U64(&'a [u64]),
+    I128(&'a [i128]),
+    F32(&'a [f32]),
+    F64(&'a [f64]),
+    Dec32(&'a [i32], u8),
+    Dec64(&'a [i64], u8),
+    Dec128(&'a [i128], u8),
 }
 
 #[inline(always)]

@@ -15,6 +15,7 @@ pub fn config(dir: &TempDir) -> DuckDbConfig {
         memory_limit: "512MB".into(),
         threads: 2,
         temp_dir: dir.path().join("tmp"),
+        table_cache_limit: None,
     }
 }
 

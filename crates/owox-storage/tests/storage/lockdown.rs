@@ -23,6 +23,8 @@ async fn forbidden_definitions_are_refused() {
         ("SET threads = 1", true),
         ("RESET threads", false),
         ("SET enable_external_access = true", true),
+        ("SET memory_limit = '100GB'", true),
+        ("PRAGMA memory_limit = '100GB'", false),
         ("CREATE TABLE x (a INTEGER)", true),
         ("CREATE VIEW v AS SELECT 1", true),
         ("CREATE SECRET s (TYPE s3, KEY_ID 'a', SECRET 'b')", false),
@@ -111,8 +113,7 @@ async fn engine_level_lockdown() {
         "SET lock_configuration = false".to_string(),
         "SET allowed_directories = ['/']".to_string(),
         "RESET enable_external_access".to_string(),
-        "SET memory_limit = '100GB'".to_string(),
-        "PRAGMA memory_limit = '100GB'".to_string(),
+        "SET threads = 1".to_string(),
         "INSTALL httpfs".to_string(),
         "LOAD httpfs".to_string(),
         "ATTACH '/tmp/owox-attach-test.duckdb' AS o".to_string(),
@@ -143,8 +144,10 @@ async fn engine_level_lockdown() {
         );
     }
     eprintln!("{}", report.join("\n"));
-    // The one setting left changeable: each query's connection sizes DuckDB's streaming
-    // buffer (2MB instead of 10 MiB) before its statement runs.
+    // The two settings left changeable: each query's connection sizes DuckDB's streaming
+    // buffer (2MB instead of 10 MiB) before its statement runs, and the table cache's trims
+    // lower `memory_limit` and set it back (the `table_cache` module). Definitions still
+    // cannot set either (above): only the compiler's SELECTs reach this path.
     assert_eq!(
         one_row(s, "SELECT current_setting('max_streaming_buffer_size')").await,
         vec![owox_storage::Cell::Text("1.9 MiB".into())]

@@ -10,4 +10,5 @@ mod imports;
 mod lockdown;
 mod postgres;
 mod streaming;
+mod table_cache;
 mod values;
