@@ -167,8 +167,49 @@ impl Api {
         Ok(v)
     }
 
-    /// A storage of `storage_type` configured with `config` (and credentials), and a published
-    /// TABLE data mart over `table` on it; the mart's id.
+    /// Waits until no run of `mart` is RUNNING and then until the server's RSS has settled:
+    /// a stream's run ends after its totals query, which runs after the last byte (a full
+    /// scan when the stream had a limit), and the engine frees that query's memory just
+    /// after; the next stream's memory and CPU are measured without either.
+    async fn wait_runs_done(&self, mart: &str, pid: u32) -> anyhow::Result<()> {
+        self.wait_no_running_run(mart).await?;
+        // Settled: under 1 MiB of change over 200 ms (at most 5 s).
+        let until = Instant::now() + Duration::from_secs(5);
+        let mut last = rss_mib(pid);
+        while Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let now = rss_mib(pid);
+            if (now - last).abs() < 1.0 {
+                break;
+            }
+            last = now;
+        }
+        Ok(())
+    }
+
+    async fn wait_no_running_run(&self, mart: &str) -> anyhow::Result<()> {
+        let until = Instant::now() + Duration::from_secs(300);
+        loop {
+            let runs = self
+                .call(
+                    "GET",
+                    &format!("/api/data-marts/{mart}/runs?limit=5"),
+                    Value::Null,
+                )
+                .await?;
+            let running = runs["runs"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|run| run["status"] == "RUNNING"));
+            if !running {
+                return Ok(());
+            }
+            if Instant::now() > until {
+                bail!("a run of {mart} is still RUNNING after 300 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// A published SQL data mart on storage `storage_id`; the mart's id.
     async fn sql_mart(&self, storage_id: &str, sql: &str) -> anyhow::Result<String> {
         let mart = self
@@ -205,6 +246,8 @@ impl Api {
             .await?)
     }
 
+    /// A storage of `storage_type` configured with `config` (and credentials), and a published
+    /// TABLE data mart over `table` on it; the mart's id.
     async fn table_mart(
         &self,
         storage_type: &str,
@@ -404,8 +447,10 @@ async fn main() -> anyhow::Result<()> {
             pid,
         )?;
         line(&format!("{tenth} rows"), &small);
+        api.wait_runs_done(&mart, pid).await?;
         let full = probe(&probe_bin, &url(""), &api.token, &api.key_id, pid)?;
         line(&format!("{} rows (columns=*)", args.rows), &full);
+        api.wait_runs_done(&mart, pid).await?;
         if args.curl {
             curl_line(
                 &url(""),

@@ -10,8 +10,7 @@
 //! = false` (no file outside it, no ATTACH, no network), extension autoinstall/autoload,
 //! community extensions and extension repositories off,
 //! `lock_configuration = true` (no `SET`/`RESET`/`PRAGMA` can undo any of it; only
-//! `max_streaming_buffer_size`, which each query's connection sets, and `memory_limit`, which
-//! the table cache's trims set and restore, stay changeable).
+//! `max_streaming_buffer_size`, which each query's connection sets, stays changeable).
 //! Definitions must be exactly one statement and the engine's binder must call it a SELECT.
 
 mod columns;
@@ -93,7 +92,6 @@ pub struct DuckDbAdmin {
     db: Arc<Db>,
     conn: duckdb::Connection,
     imports_dir: PathBuf,
-    memory_limit: String,
     table_cache_limit: Option<u64>,
 }
 
@@ -144,7 +142,6 @@ impl DuckDbAdmin {
             db,
             conn,
             imports_dir,
-            memory_limit: config.memory_limit.clone(),
             table_cache_limit: config.table_cache_limit,
         })
     }
@@ -182,7 +179,7 @@ impl DuckDbAdmin {
              SET GLOBAL autoload_known_extensions = false;\n\
              SET GLOBAL allow_community_extensions = false;\n\
              SET GLOBAL allow_extension_repositories = 'forbidden';\n\
-             SET GLOBAL allowed_configs = ['max_streaming_buffer_size', 'memory_limit'];\n\
+             SET GLOBAL allowed_configs = ['max_streaming_buffer_size'];\n\
              SET GLOBAL lock_configuration = true;",
             dir = sql_string(&dir),
             imports = sql_string(&imports),
@@ -196,7 +193,7 @@ impl DuckDbAdmin {
             Some(cap) => {
                 let cache = Arc::new(TableCache::new(
                     cap,
-                    self.memory_limit,
+                    self.db.clone(),
                     self.conn.try_clone().map_err(provider)?,
                 ));
                 let governor = TableCache::start_governor(&cache, active.clone())?;

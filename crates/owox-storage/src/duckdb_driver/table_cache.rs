@@ -5,50 +5,54 @@
 //! scanned table in memory afterwards (322 MiB for stream-bench's table), and the memory the
 //! process needs grows with the size of the tables read. Lowering `memory_limit` bounds that
 //! cache but also the hash tables and sorts of aggregating queries, which then spill (×1.9 and
-//! ×3.6 slower at 64MB, docs/performance.md). DuckDB offers no setting for the table cache
-//! alone and no C API call to evict, but setting `memory_limit` evicts unpinned blocks until
-//! the new limit holds, and it evicts from the queue of table blocks first. So a trim sets the
-//! limit to "what is in use now minus the cache's excess" and at once back to the configured
-//! limit: only table blocks leave (down to half the cap, so that trims stay rare), and queries
-//! keep the whole configured limit.
+//! ×3.6 slower at 64MB, docs/performance.md). DuckDB has no setting for the table cache alone
+//! and no C API call that evicts; its buffer pool can evict the queue of table blocks down to
+//! a given total, which `evict.cpp` calls (built against the bundled DuckDB's headers by
+//! build.rs). The memory limit never changes, so a trim cannot make a running query fail: a
+//! block pinned by a scan is simply not evicted.
 //!
 //! A governor thread per storage checks the cache every [`CHECK_EVERY`] while any query runs
 //! (a stream, but also an aggregation that reads a whole table before its one row), and each
-//! query thread trims once more when it ends. A re-read of an evicted block comes from the OS
-//! page cache of the database file, so a small cap costs scans little.
-//!
-//! The price, written down in docs/operations.md: for the microseconds between the two `SET`s
-//! the limit is lower by the cache's excess, so an allocation by a concurrent query in that
-//! window evicts more table blocks first (the ones under the cap) before anything else.
+//! query thread checks once more when it ends. Past the cap, table blocks are evicted down to
+//! a quarter of it. A re-read of an evicted block comes from the OS page cache of the
+//! database file, so a small cap costs scans little.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use super::provider;
+use super::raw::Db;
 use crate::StorageError;
 
 /// How often the governor checks while queries run: a full-speed stream reads stream-bench's
-/// table at ~64 MiB/s, a parallel aggregation several times faster, so the cache overshoots
+/// table at ~70 MiB/s, a parallel aggregation several times faster, so the cache overshoots
 /// its cap by a few MiB between checks.
 pub(crate) const CHECK_EVERY: Duration = Duration::from_millis(25);
 
 /// How long the governor sleeps when no query runs, unless a query start wakes it.
 const IDLE_WAIT: Duration = Duration::from_secs(1);
 
-/// The cap and the connection trims run on.
+extern "C" {
+    /// `evict.cpp`: evicts unpinned table blocks until DuckDB's accounted memory is at most
+    /// `target_total` bytes or none is left; 1 reached, 0 not reached, -1 an error.
+    fn owox_duckdb_evict_table_blocks(
+        database: duckdb::ffi::duckdb_database,
+        target_total: u64,
+    ) -> std::os::raw::c_int;
+}
+
+/// The cap, the database and the connection the checks run on.
 pub(crate) struct TableCache {
     cap: u64,
-    /// The configured `memory_limit`, set back after each trim.
-    memory_limit: String,
+    db: Arc<Db>,
     state: Mutex<TrimState>,
 }
 
 struct TrimState {
     conn: duckdb::Connection,
-    /// Table memory a trim could not evict (blocks pinned by running scans, or held by
-    /// something that is not in an eviction queue): later trims aim above it instead of
-    /// pushing the limit below what is in use.
+    /// Table memory the last trim could not evict (blocks pinned by running scans): later
+    /// checks wait for the cache to grow past the cap plus this before trying again.
     stuck: u64,
 }
 
@@ -60,17 +64,17 @@ pub(crate) struct MemoryInUse {
 }
 
 impl TableCache {
-    pub(crate) fn new(cap: u64, memory_limit: String, conn: duckdb::Connection) -> TableCache {
+    pub(crate) fn new(cap: u64, db: Arc<Db>, conn: duckdb::Connection) -> TableCache {
         TableCache {
             cap,
-            memory_limit,
+            db,
             state: Mutex::new(TrimState { conn, stuck: 0 }),
         }
     }
 
     /// Starts the governor thread: it trims every [`CHECK_EVERY`] while `running` counts a
-    /// query, sleeps otherwise (a query start unparks it, [`wake`]), and ends within
-    /// [`IDLE_WAIT`] once the storage is gone.
+    /// query, sleeps otherwise (a query start unparks it), and ends within [`IDLE_WAIT`] once
+    /// the storage is gone.
     pub(crate) fn start_governor(
         cache: &Arc<TableCache>,
         running: Arc<AtomicUsize>,
@@ -95,9 +99,14 @@ impl TableCache {
         Ok(handle.thread().clone())
     }
 
+    /// What a trim leaves of the cache: a quarter of the cap, so that trims stay rare (~25 in
+    /// a 10M-row stream of stream-bench's table with the default cap).
+    fn floor(&self) -> u64 {
+        self.cap / 4
+    }
+
     /// Evicts table blocks beyond the cap, unless another thread is already trimming. Errors
-    /// are logged, never returned: a trim that fails leaves DuckDB's configured limit as it
-    /// was (the restoring `SET` is retried) and the query goes on.
+    /// are logged, never returned: the query goes on either way.
     pub(crate) fn trim(&self) {
         let Ok(mut state) = self.state.try_lock() else {
             return;
@@ -107,8 +116,8 @@ impl TableCache {
         }
     }
 
-    /// The trim at a query's end: waits for a running trim instead of skipping, and when no
-    /// other query runs, nothing is pinned any more, so it aims at half the cap again.
+    /// The check at a query's end: waits for a running trim instead of skipping, and when no
+    /// other query runs, nothing is pinned any more, so it aims at the floor again.
     pub(crate) fn trim_after_query(&self, others_running: bool) {
         let Ok(mut state) = self.state.lock() else {
             return;
@@ -123,56 +132,39 @@ impl TableCache {
 
     fn trim_locked(&self, state: &mut TrimState) -> Result<(), StorageError> {
         let before = memory_in_use(&state.conn)?;
-        let allowed = self.cap.saturating_add(state.stuck);
-        if before.table_blocks <= allowed {
-            // Pinned blocks were released since: aim at the cap again next time.
+        if before.table_blocks <= self.cap.saturating_add(state.stuck) {
+            // Pinned blocks were released since: aim at the floor again next time.
             state.stuck = state
                 .stuck
-                .min(before.table_blocks.saturating_sub(self.cap / 2));
+                .min(before.table_blocks.saturating_sub(self.floor()));
             return Ok(());
         }
-        // Down to half the cap: each trim then frees a good part of it, so trims (each costs
-        // DuckDB an eviction pass and a `malloc_trim`) stay rare: ~20 in a 10M-row stream of
-        // stream-bench's table with the default cap, against ~230 when trimming to the cap.
-        let keep = (self.cap / 2).saturating_add(state.stuck);
-        let excess = before.table_blocks - keep;
-        let target = before.total.saturating_sub(excess).max(1);
+        let excess = before.table_blocks - self.floor();
+        let target = before.total.saturating_sub(excess);
         let started = std::time::Instant::now();
-        let lowered = state
-            .conn
-            .execute_batch(&format!("SET GLOBAL memory_limit = '{target}b'"));
-        // Set back at once, whether or not lowering succeeded (a failed lowering leaves the
-        // limit unchanged, but the restore is harmless then).
-        let restored = self.restore(&state.conn);
+        // SAFETY: `self.db` is an open database for as long as this cache holds its `Arc`;
+        // the call only evicts unpinned blocks under DuckDB's own locks.
+        let reached = unsafe { owox_duckdb_evict_table_blocks(self.db.raw(), target) };
         let after = memory_in_use(&state.conn)?;
         tracing::debug!(
             table_blocks_before = before.table_blocks,
             table_blocks_after = after.table_blocks,
+            reached,
             took_us = started.elapsed().as_micros() as u64,
             "trimmed DuckDB's table block cache"
         );
-        state.stuck = after.table_blocks.saturating_sub(self.cap / 2);
-        restored?;
-        if let Err(e) = lowered {
-            tracing::debug!(error = %e, "DuckDB could not evict all of the table cache's excess");
+        // Only a target DuckDB could not reach (blocks pinned by running scans) says something
+        // is stuck; after a reached one, `after` also counts blocks the scans read since.
+        state.stuck = match reached {
+            1 => 0,
+            _ => after.table_blocks.saturating_sub(self.floor()),
+        };
+        if reached < 0 {
+            return Err(StorageError::Internal(
+                "DuckDB's buffer pool refused to evict table blocks".into(),
+            ));
         }
         Ok(())
-    }
-
-    fn restore(&self, conn: &duckdb::Connection) -> Result<(), StorageError> {
-        let sql = format!("SET GLOBAL memory_limit = '{}'", self.memory_limit);
-        let mut last = None;
-        for _ in 0..3 {
-            match conn.execute_batch(&sql) {
-                Ok(()) => return Ok(()),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(StorageError::Internal(format!(
-            "cannot set DuckDB's memory_limit back to {}: {}",
-            self.memory_limit,
-            last.map(|e| e.to_string()).unwrap_or_default()
-        )))
     }
 }
 

@@ -113,7 +113,8 @@ async fn engine_level_lockdown() {
         "SET lock_configuration = false".to_string(),
         "SET allowed_directories = ['/']".to_string(),
         "RESET enable_external_access".to_string(),
-        "SET threads = 1".to_string(),
+        "SET memory_limit = '100GB'".to_string(),
+        "PRAGMA memory_limit = '100GB'".to_string(),
         "INSTALL httpfs".to_string(),
         "LOAD httpfs".to_string(),
         "ATTACH '/tmp/owox-attach-test.duckdb' AS o".to_string(),
@@ -144,10 +145,8 @@ async fn engine_level_lockdown() {
         );
     }
     eprintln!("{}", report.join("\n"));
-    // The two settings left changeable: each query's connection sizes DuckDB's streaming
-    // buffer (2MB instead of 10 MiB) before its statement runs, and the table cache's trims
-    // lower `memory_limit` and set it back (the `table_cache` module). Definitions still
-    // cannot set either (above): only the compiler's SELECTs reach this path.
+    // The one setting left changeable: each query's connection sizes DuckDB's streaming
+    // buffer (2MB instead of 10 MiB) before its statement runs.
     assert_eq!(
         one_row(s, "SELECT current_setting('max_streaming_buffer_size')").await,
         vec![owox_storage::Cell::Text("1.9 MiB".into())]

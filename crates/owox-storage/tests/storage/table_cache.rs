@@ -90,3 +90,23 @@ async fn table_blocks_stay_under_the_cap() {
     assert!(wait_idle(&capped, 30).await);
     assert!(capped.memory_in_use().unwrap().0 <= 8 * MIB);
 }
+
+/// Trims never make a query fail: with a cap far below what concurrent scans pin, every
+/// stream still ends with all its rows (the memory limit is never lowered; pinned blocks are
+/// simply kept).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trims_never_fail_concurrent_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = std::sync::Arc::new(storage_with_cache(&dir, Some(MIB)));
+    let streams: Vec<_> = (0..4)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { stream_all(&s).await.1 })
+        })
+        .collect();
+    for rows in futures::future::join_all(streams).await {
+        assert_eq!(rows.unwrap(), 2_500_000);
+    }
+    assert!(wait_idle(&s, 30).await);
+    assert!(s.memory_in_use().unwrap().0 <= MIB);
+}

@@ -1,0 +1,50 @@
+// Evicts unpinned table blocks from a DuckDB database's buffer pool, without touching its
+// memory limit (the `table_cache` module says why). DuckDB's C API has no such call; its
+// buffer pool has one (`EvictBlocksInternal` over the queue of table blocks), protected.
+// Compiled by build.rs against the headers of the bundled DuckDB that libduckdb-sys builds
+// (`DEP_DUCKDB_INCLUDE`), with the same NDEBUG, so the layouts are that build's.
+
+#include "duckdb/main/capi/capi_internal.hpp"
+#include "duckdb/storage/buffer/buffer_pool.hpp"
+#include "duckdb/storage/buffer_manager.hpp"
+
+#include <cstdint>
+
+namespace {
+
+// Never instantiated: names BufferPool's protected members from a derived class, which C++
+// allows through pointers to members.
+struct PoolAccess : duckdb::BufferPool {
+	static bool EvictTableBlocks(duckdb::BufferPool &pool, duckdb::idx_t target_total) {
+		auto queues = &PoolAccess::queues;
+		auto evict = &PoolAccess::EvictBlocksInternal;
+		auto &all = pool.*queues;
+		if (all.empty()) {
+			return false;
+		}
+		// The first queue is the one of persistent (table) blocks and external file buffers:
+		// BLOCK_AND_EXTERNAL_FILE_QUEUE_SIZE is 1 and it comes first in priority order.
+		static_assert(duckdb::BufferPool::BLOCK_AND_EXTERNAL_FILE_QUEUE_SIZE == 1,
+		              "the table block queue is no longer the first queue alone");
+		auto result =
+		    (pool.*evict)(duckdb::QueryContext(), *all[0], duckdb::MemoryTag::BASE_TABLE, 0, target_total, nullptr);
+		return result.success;
+	}
+};
+
+} // namespace
+
+// Evicts unpinned table blocks until DuckDB's accounted memory is at most `target_total`
+// bytes (or none is left to evict). 1: reached, 0: not reached, -1: an error.
+extern "C" int owox_duckdb_evict_table_blocks(duckdb_database database, uint64_t target_total) {
+	if (!database) {
+		return -1;
+	}
+	try {
+		auto wrapper = reinterpret_cast<duckdb::DatabaseWrapper *>(database);
+		auto &pool = duckdb::BufferManager::GetBufferManager(*wrapper->database->instance).GetBufferPool();
+		return PoolAccess::EvictTableBlocks(pool, target_total) ? 1 : 0;
+	} catch (...) {
+		return -1;
+	}
+}
