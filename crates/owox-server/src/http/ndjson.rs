@@ -295,7 +295,7 @@ fn write_cell(out: &mut Vec<u8>, cell: CellRef<'_>) {
 }
 
 /// A float as JavaScript's `JSON.stringify` writes it (`Number.prototype.toString`): the
-/// shortest round-trip digits (from ryu), integers without `.0`, plain notation for decimal
+/// shortest round-trip digits (from zmij), integers without `.0`, plain notation for decimal
 /// exponents -6…20, exponent form (`1e+21`, `1.5e-7`) outside, non-finite values as `null`.
 fn write_js_number(out: &mut Vec<u8>, v: f64) {
     if !v.is_finite() {
@@ -306,12 +306,12 @@ fn write_js_number(out: &mut Vec<u8>, v: f64) {
         out.push(b'0'); // -0 too, as JS writes it
         return;
     }
-    write_ryu_as_js(out, ryu::Buffer::new().format_finite(v));
+    write_shortest_as_js(out, zmij::Buffer::new().format_finite(v));
 }
 
 /// An f32 as [`write_js_number`] writes it widened (`widen_f32`): the widened double's
 /// shortest digits are the f32's own (a decimal of at most 9 digits is the shortest form of
-/// the double nearest to it), so ryu's f32 digits are laid out directly.
+/// the double nearest to it), so the f32's shortest digits are laid out directly.
 fn write_js_number_f32(out: &mut Vec<u8>, v: f32) {
     if !v.is_finite() {
         out.extend_from_slice(b"null");
@@ -321,15 +321,16 @@ fn write_js_number_f32(out: &mut Vec<u8>, v: f32) {
         out.push(b'0');
         return;
     }
-    write_ryu_as_js(out, ryu::Buffer::new().format_finite(v));
+    write_shortest_as_js(out, zmij::Buffer::new().format_finite(v));
 }
 
-/// ryu's text as `Number#toString` writes the number. ryu writes plain decimals (`142.5`,
-/// `100.0`, `0.00125`) for decimal exponents -5…16, inside JS's plain range (-6…21), with the
-/// same shortest digits, so they differ from JS at most by ryu's `.0` after an integer: the
-/// common case needs no re-layout (this runs for every float streamed).
+/// The shortest round-trip text (zmij's, the same digits as ryu's, about twice as fast) as
+/// `Number#toString` writes the number. Without an exponent it is a plain decimal (`142.5`,
+/// `100.0`, `0.00125`) inside JS's plain range (decimal exponents -6…21), with the same
+/// shortest digits, so it differs from JS at most by a `.0` after an integer: the common
+/// case needs no re-layout (this runs for every float streamed); a test checks both ways.
 #[inline]
-fn write_ryu_as_js(out: &mut Vec<u8>, text: &str) {
+fn write_shortest_as_js(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     if bytes.contains(&b'e') {
         write_js_layout(out, text);
@@ -338,7 +339,7 @@ fn write_ryu_as_js(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-/// Lays out ryu's shortest text (`[-]d.ddd[e[-]x]`) as `Number#toString` does.
+/// Lays out a shortest text (`[-]d.ddd[e[-+]x]`, or plain) as `Number#toString` does.
 fn write_js_layout(out: &mut Vec<u8>, text: &str) {
     let (mantissa, exponent) = match text.split_once('e') {
         Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
@@ -616,7 +617,7 @@ mod tests {
             let ours = String::from_utf8(out).unwrap();
             let theirs = reference(v);
             if ours != theirs {
-                // Only a tie between two shortest forms may differ: ryu (and the JS spec)
+                // Only a tie between two shortest forms may differ: zmij and ryu (and the JS spec)
                 // take the even digit, Rust's formatter the upper one.
                 let significant = |t: &str| {
                     t.split('e')
@@ -642,9 +643,10 @@ mod tests {
         }
     }
 
-    /// The plain-text shortcut gives the full layout's bytes for every ryu text it takes.
+    /// The plain-text shortcut gives the full layout's bytes for every text it takes, and
+    /// zmij's digits are ryu's.
     #[test]
-    fn ryu_plain_texts_need_no_layout() {
+    fn shortest_plain_texts_need_no_layout() {
         let mut state: u64 = 0x2545_F491_4F6C_DD1D;
         let mut checked = 0;
         for i in 0..300_000u64 {
@@ -660,17 +662,26 @@ mod tests {
             if !v.is_finite() || v == 0.0 {
                 continue;
             }
-            let mut texts = vec![ryu::Buffer::new().format_finite(v).to_string()];
-            // Zeros and non-finite values never reach ryu (the writers answer them first).
+            let mut texts = vec![(
+                zmij::Buffer::new().format_finite(v).to_string(),
+                ryu::Buffer::new().format_finite(v).to_string(),
+            )];
+            // Zeros and non-finite values never reach the formatter (the writers answer them
+            // first).
             let narrow = v as f32;
             if narrow.is_finite() && narrow != 0.0 {
-                texts.push(ryu::Buffer::new().format_finite(narrow).to_string());
+                texts.push((
+                    zmij::Buffer::new().format_finite(narrow).to_string(),
+                    ryu::Buffer::new().format_finite(narrow).to_string(),
+                ));
             }
-            for text in texts {
-                let (mut fast, mut full) = (Vec::new(), Vec::new());
-                write_ryu_as_js(&mut fast, &text);
+            for (text, ryu_text) in texts {
+                let (mut fast, mut full, mut from_ryu) = (Vec::new(), Vec::new(), Vec::new());
+                write_shortest_as_js(&mut fast, &text);
                 write_js_layout(&mut full, &text);
+                write_js_layout(&mut from_ryu, &ryu_text);
                 assert_eq!(fast, full, "{text}");
+                assert_eq!(fast, from_ryu, "{text} vs ryu's {ryu_text}");
                 checked += usize::from(!text.contains('e'));
             }
         }

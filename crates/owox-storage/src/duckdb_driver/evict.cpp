@@ -1,11 +1,13 @@
-// Evicts unpinned table blocks from a DuckDB database's buffer pool, without touching its
-// memory limit (the `table_cache` module says why). DuckDB's C API has no such call; its
-// buffer pool has one (`EvictBlocksInternal` over the queue of table blocks), protected.
+// Reads a DuckDB database's memory use and evicts unpinned table blocks from its buffer pool,
+// without touching its memory limit (the `table_cache` module says why). DuckDB's C API has
+// neither call: the memory use is only a `duckdb_memory()` query (~1 ms), and the eviction
+// of the queue of table blocks (`EvictBlocksInternal`) is protected.
 // Compiled by build.rs against the headers of the bundled DuckDB that libduckdb-sys builds
 // (`DEP_DUCKDB_INCLUDE`), with the same NDEBUG, so the layouts are that build's.
 
 #include "duckdb/main/capi/capi_internal.hpp"
 #include "duckdb/storage/buffer/buffer_pool.hpp"
+#include "duckdb/storage/buffer/temporary_file_information.hpp"
 #include "duckdb/storage/buffer_manager.hpp"
 
 #include <cstdint>
@@ -34,6 +36,33 @@ struct PoolAccess : duckdb::BufferPool {
 
 } // namespace
 
+static duckdb::BufferManager &BufferManagerOf(duckdb_database database) {
+	auto wrapper = reinterpret_cast<duckdb::DatabaseWrapper *>(database);
+	return duckdb::BufferManager::GetBufferManager(*wrapper->database->instance);
+}
+
+// The bytes of table blocks (tag BASE_TABLE) and of all tags DuckDB's buffer manager accounts
+// for, as `duckdb_memory()` reports them. 0: read, -1: an error.
+extern "C" int owox_duckdb_memory_in_use(duckdb_database database, uint64_t *table_blocks, uint64_t *total) {
+	if (!database || !table_blocks || !total) {
+		return -1;
+	}
+	try {
+		uint64_t table = 0, all = 0;
+		for (auto &info : BufferManagerOf(database).GetMemoryUsageInfo()) {
+			all += info.size;
+			if (info.tag == duckdb::MemoryTag::BASE_TABLE) {
+				table += info.size;
+			}
+		}
+		*table_blocks = table;
+		*total = all;
+		return 0;
+	} catch (...) {
+		return -1;
+	}
+}
+
 // Evicts unpinned table blocks until DuckDB's accounted memory is at most `target_total`
 // bytes (or none is left to evict). 1: reached, 0: not reached, -1: an error.
 extern "C" int owox_duckdb_evict_table_blocks(duckdb_database database, uint64_t target_total) {
@@ -41,9 +70,7 @@ extern "C" int owox_duckdb_evict_table_blocks(duckdb_database database, uint64_t
 		return -1;
 	}
 	try {
-		auto wrapper = reinterpret_cast<duckdb::DatabaseWrapper *>(database);
-		auto &pool = duckdb::BufferManager::GetBufferManager(*wrapper->database->instance).GetBufferPool();
-		return PoolAccess::EvictTableBlocks(pool, target_total) ? 1 : 0;
+		return PoolAccess::EvictTableBlocks(BufferManagerOf(database).GetBufferPool(), target_total) ? 1 : 0;
 	} catch (...) {
 		return -1;
 	}

@@ -191,11 +191,7 @@ impl DuckDbAdmin {
         let active = Arc::new(AtomicUsize::new(0));
         let table_cache = match self.table_cache_limit {
             Some(cap) => {
-                let cache = Arc::new(TableCache::new(
-                    cap,
-                    self.db.clone(),
-                    self.conn.try_clone().map_err(provider)?,
-                ));
+                let cache = Arc::new(TableCache::new(cap, self.db.clone()));
                 let governor = TableCache::start_governor(&cache, active.clone())?;
                 Some((cache, governor))
             }
@@ -242,7 +238,7 @@ impl DuckDbStorage {
     /// Bytes of table blocks DuckDB holds now, and all it holds (`duckdb_memory()`). For
     /// the bench and tests of the table cache.
     pub fn memory_in_use(&self) -> Result<(u64, u64), StorageError> {
-        let used = table_cache::memory_in_use(&self.clone_connection()?)?;
+        let used = table_cache::memory_in_use(&self.db)?;
         Ok((used.table_blocks, used.total))
     }
 
