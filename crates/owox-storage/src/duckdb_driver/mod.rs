@@ -57,7 +57,7 @@ pub struct DuckDbConfig {
 }
 
 /// The default [`DuckDbConfig::table_cache_limit`]: 16 MiB (docs/performance.md: a 10M-row
-/// stream then peaks within 6% of a 1M-row one, at ~120 MiB).
+/// stream then peaks within 10% of a 1M-row one, at ~110–122 MiB).
 pub const DEFAULT_TABLE_CACHE_LIMIT: u64 = 16 << 20;
 
 impl DuckDbConfig {
@@ -235,8 +235,8 @@ impl DuckDbStorage {
         self.active.load(Ordering::SeqCst)
     }
 
-    /// Bytes of table blocks DuckDB holds now, and all it holds (`duckdb_memory()`). For
-    /// the bench and tests of the table cache.
+    /// Bytes of table blocks DuckDB holds now, and all it holds (as `duckdb_memory()` reports
+    /// them). For tests of the table cache.
     pub fn memory_in_use(&self) -> Result<(u64, u64), StorageError> {
         let used = table_cache::memory_in_use(&self.db)?;
         Ok((used.table_blocks, used.total))
@@ -506,9 +506,7 @@ impl ActiveGuard {
         counter.fetch_add(1, Ordering::SeqCst);
         ActiveGuard(counter)
     }
-}
 
-impl ActiveGuard {
     /// Whether queries other than this one are running.
     fn others_running(&self) -> bool {
         self.0.load(Ordering::SeqCst) > 1
