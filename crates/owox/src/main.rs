@@ -12,18 +12,20 @@ use owox_server::config::{Config, ConfigError, Sources};
 
 use cli::{Cli, Command, MigrationsCommand};
 
-/// mimalloc instead of glibc's allocator: a stream allocates and frees a value per cell, and
-/// with glibc that was a fifth of the server's CPU (perf) and its freed memory stayed resident.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// DuckDB (C++) allocates through glibc: its 256 KiB buffer blocks are freed and allocated
-/// again as the table cache trims (`owox-storage`'s `table_cache`). glibc raises its mmap
-/// threshold after the first such free, so later blocks come from its arenas, where freed
-/// blocks stay resident and a 10M-row stream peaked 10–20 MiB above a 1M-row one. A fixed
-/// threshold (which also turns off the dynamic one) keeps them mapped, so each freed block
-/// returns its memory at once; measured with stream-bench: peaks within −3 … +8% and the same
-/// CPU per row (docs/performance.md).
+/// The process allocates through glibc, Rust and DuckDB alike. mimalloc served Rust until
+/// the streams stopped allocating a value per cell (the columnar path, and the reused output
+/// buffers of `http::ndjson_body`); since then it only added memory: it returns freed pages a
+/// second late (v3's purge delay), so a stream's memory stepped down as it went, and
+/// stream-bench measured, with glibc against mimalloc in the same session: DuckDB 1M then
+/// 10M rows peaking at 76–79 then 80–85 MiB (mimalloc 99–108 then 101–116), 50 concurrent
+/// streams 403 MiB (452), PostgreSQL 1M rows 85 MiB and 1.60 µs of CPU per row (127 MiB,
+/// 1.86 µs), the soak's JSON endpoints within 3% (docs/performance.md).
+///
+/// DuckDB's 256 KiB buffer blocks are freed and allocated again as the table cache trims
+/// (`owox-storage`'s `table_cache`). glibc raises its mmap threshold after the first such
+/// free, so later blocks would come from its arenas, where freed blocks stay resident. A
+/// fixed threshold (which also turns off the dynamic one) keeps them mapped, so each freed
+/// block returns its memory at once.
 fn keep_large_blocks_mapped() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes glibc's allocation parameters; called before any thread.

@@ -11,24 +11,19 @@
 //! Everything after the data mart checks is [`plan`], shared with the report stream
 //! (`report_stream`), report saves and a report's generated SQL (`reports`).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use futures::Stream;
 use owox_query::{
-    BodyKind, CompileContext, CompiledQuery, HttpDataQuery, QueryError, Source, TotalsQuery,
-    ValidatedQuery,
+    BodyKind, CompileContext, CompiledQuery, HttpDataQuery, QueryError, Source, ValidatedQuery,
 };
-use owox_storage::{Batch, RowBatch, RowStream, Storage, StorageError};
+use owox_storage::StorageError;
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
@@ -37,7 +32,8 @@ use crate::engines::{read_failure, storage_error};
 use crate::error::ApiError;
 use crate::http::data_marts::{load, Loaded};
 use crate::http::definitions::{definition_ref, discover, save_schema, stored_definition};
-use crate::http::ndjson::{write_row, RowEncoder};
+use crate::http::ndjson::RowEncoder;
+use crate::http::ndjson_body::{timeout_message, FramePool, NdjsonBody};
 use crate::http::totals::InFlightTotals;
 use crate::output_schema::{schema_type_for, OutputSchema};
 use crate::state::AppState;
@@ -106,7 +102,7 @@ fn query_error(e: QueryError, storage_type: &str) -> ApiError {
 }
 
 /// Everything needed to write the run record once the stream ends, however it ends.
-struct RunRecorder {
+pub(super) struct RunRecorder {
     state: AppState,
     id: String,
     project_id: String,
@@ -147,7 +143,7 @@ impl RunRecorder {
 
     /// Ends the run: SUCCESS without an error, FAILED with one (unless it was cancelled
     /// meanwhile, which already ended it).
-    fn finish(self, error: Option<String>, extra: Value) {
+    pub(super) fn finish(self, error: Option<String>, extra: Value) {
         if let Ok(mut running) = self.state.running.lock() {
             running.remove(&self.id);
         }
@@ -490,6 +486,7 @@ pub(crate) async fn plan(
         recorder: Some(recorder),
         row_count: 0,
         bytes: 0,
+        frames: FramePool::new(),
     };
     let mut response = Response::new(Body::from_stream(body));
     let headers = response.headers_mut();
@@ -521,221 +518,4 @@ pub(crate) fn stream_query_pairs(
     }
     serde_urlencoded::from_str(raw.unwrap_or(""))
         .map_err(|e| ApiError::bad_request(format!("Malformed query string: {e}")))
-}
-
-/// The response body: encodes each batch as NDJSON lines and records the run at the end,
-/// or as FAILED when the client goes away (the body is dropped before its end).
-struct NdjsonBody {
-    rows: RowStream,
-    /// The server's shutdown flag: a running stream ends when it is set.
-    shutting_down: Arc<std::sync::atomic::AtomicBool>,
-    /// When the query timeout runs out (`QUERY_TIMEOUT_SECONDS`).
-    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
-    timeout: Option<std::time::Duration>,
-    /// The totals query (§11.9) and the engine to run it on, after the last row.
-    totals: Option<(Arc<dyn Storage>, TotalsQuery)>,
-    /// The totals accumulated from the streamed rows, when they are the totals' rows.
-    in_flight: Option<InFlightTotals>,
-    encoder: Arc<RowEncoder>,
-    /// Batches being encoded in runtime tasks (so encoding runs on every core), in order.
-    encoding: std::collections::VecDeque<tokio::task::JoinHandle<(Bytes, usize)>>,
-    /// The row stream's end once seen: `Some(None)` clean, `Some(Some(e))` failed; delivered
-    /// after the batches still being encoded.
-    ended: Option<Option<StorageError>>,
-    first: Option<RowBatch>,
-    recorder: Option<RunRecorder>,
-    row_count: u64,
-    bytes: u64,
-}
-
-/// Batches encoded ahead of the socket, each in its own runtime task.
-const ENCODE_AHEAD: usize = 2;
-
-impl NdjsonBody {
-    /// Bytes per row of what was sent so far (to size the next buffer).
-    fn bytes_per_row(&self) -> usize {
-        match self.row_count {
-            0 => 64,
-            n => (self.bytes / n) as usize + 16,
-        }
-    }
-
-    /// Encodes a batch here (the first one, so the first byte does not wait for a task).
-    fn encode(&mut self, batch: &Batch) -> Bytes {
-        if let Some(totals) = self.in_flight.as_mut() {
-            totals.observe(batch);
-        }
-        let out = encode_batch(&self.encoder, batch, self.bytes_per_row());
-        self.delivered(out, batch.len())
-    }
-
-    /// Adds a batch to the totals (in stream order) and starts encoding it in a task.
-    fn start_encoding(&mut self, batch: Batch) {
-        if let Some(totals) = self.in_flight.as_mut() {
-            totals.observe(&batch);
-        }
-        let encoder = self.encoder.clone();
-        let per_row = self.bytes_per_row();
-        self.encoding.push_back(tokio::spawn(async move {
-            let rows = batch.len();
-            (encode_batch(&encoder, &batch, per_row), rows)
-        }));
-    }
-
-    /// Counts what goes out.
-    fn delivered(&mut self, out: Bytes, rows: usize) -> Bytes {
-        self.row_count += rows as u64;
-        self.bytes += out.len() as u64;
-        out
-    }
-}
-
-/// One batch as NDJSON lines, in a buffer sized from the bytes per row so far.
-fn encode_batch(encoder: &RowEncoder, batch: &Batch, per_row: usize) -> Bytes {
-    let mut out = Vec::with_capacity(batch.len() * per_row);
-    encoder.write_batch(&mut out, batch);
-    Bytes::from(out)
-}
-
-impl NdjsonBody {
-    /// Ends the stream early: interrupts the query, ends the run FAILED with `reason`, and
-    /// makes the body end without a clean end.
-    fn stop(&mut self, reason: String) -> Poll<Option<Result<Bytes, std::io::Error>>> {
-        self.rows.cancel();
-        if let Some(recorder) = self.recorder.take() {
-            recorder.finish(Some(reason.clone()), json!({ "completed": false }));
-        }
-        Poll::Ready(Some(Err(std::io::Error::other(reason))))
-    }
-}
-
-impl Stream for NdjsonBody {
-    type Item = Result<Bytes, std::io::Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if let Some(first) = self.first.take() {
-            return Poll::Ready(Some(Ok(self.encode(&first.into()))));
-        }
-        if self
-            .shutting_down
-            .load(std::sync::atomic::Ordering::Acquire)
-        {
-            return self.stop("Server entered shutdown mode during stream".into());
-        }
-        if let Some(deadline) = self.deadline.as_mut() {
-            if deadline.as_mut().poll(cx).is_ready() {
-                self.deadline = None;
-                let message = timeout_message(self.timeout.unwrap_or_default());
-                return self.stop(message);
-            }
-        }
-        // Keep up to ENCODE_AHEAD batches encoding; hand them out in order.
-        while self.ended.is_none() && self.encoding.len() < ENCODE_AHEAD {
-            match self.rows.poll_next_batch(cx) {
-                Poll::Pending => break,
-                Poll::Ready(Some(Ok(batch))) => self.start_encoding(batch),
-                Poll::Ready(Some(Err(e))) => self.ended = Some(Some(e)),
-                Poll::Ready(None) => self.ended = Some(None),
-            }
-        }
-        if let Some(task) = self.encoding.front_mut() {
-            return match Pin::new(task).poll(cx) {
-                Poll::Pending => Poll::Pending,
-                Poll::Ready(Ok((out, rows))) => {
-                    self.encoding.pop_front();
-                    Poll::Ready(Some(Ok(self.delivered(out, rows))))
-                }
-                Poll::Ready(Err(e)) => {
-                    self.encoding.clear();
-                    self.stop(format!("Encoding the stream failed: {e}"))
-                }
-            };
-        }
-        match self.ended.take() {
-            None => Poll::Pending,
-            Some(Some(e)) => {
-                if let Some(recorder) = self.recorder.take() {
-                    recorder.finish(Some(e.to_string()), json!({ "completed": false }));
-                }
-                Poll::Ready(Some(Err(std::io::Error::other(e.to_string()))))
-            }
-            Some(None) => {
-                let extra = json!({ "rowCount": self.row_count, "bytesWritten": self.bytes, "completed": true });
-                if let Some(recorder) = self.recorder.take() {
-                    let streamed = self.in_flight.take().and_then(InFlightTotals::finish);
-                    match (self.totals.take(), streamed) {
-                        (Some((_, totals)), Some(values)) => {
-                            let mut extra = extra;
-                            match totals_object(&totals.labels, &values) {
-                                Ok(totals) => extra["totals"] = totals,
-                                Err(e) => extra["totalsError"] = json!(e),
-                            }
-                            extra["totalsSource"] = json!("stream");
-                            recorder.finish(None, extra);
-                        }
-                        // Otherwise the totals query runs after the last byte, never before
-                        // the first.
-                        (Some((engine, totals)), None) => {
-                            tokio::spawn(async move {
-                                let mut extra = extra;
-                                match run_totals(engine.as_ref(), totals).await {
-                                    Ok(values) => extra["totals"] = values,
-                                    Err(e) => extra["totalsError"] = json!(e),
-                                }
-                                extra["totalsSource"] = json!("query");
-                                recorder.finish(None, extra);
-                            });
-                        }
-                        (None, _) => recorder.finish(None, extra),
-                    }
-                }
-                Poll::Ready(None)
-            }
-        }
-    }
-}
-
-fn timeout_message(t: std::time::Duration) -> String {
-    format!(
-        "Query timeout of {} s exceeded (QUERY_TIMEOUT_SECONDS)",
-        t.as_secs()
-    )
-}
-
-/// Runs the totals query and returns its one row as `{label: value}`.
-async fn run_totals(engine: &dyn Storage, totals: TotalsQuery) -> Result<Value, String> {
-    let mut rows = engine
-        .query(totals.statement)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut first = None;
-    while let Some(batch) = futures::StreamExt::next(&mut rows).await {
-        let batch = batch.map_err(|e| e.to_string())?;
-        if first.is_none() {
-            first = batch.rows.into_iter().next();
-        }
-    }
-    let row = first.ok_or_else(|| "the totals query returned no row".to_string())?;
-    totals_object(&totals.labels, &row)
-}
-
-/// One totals row as `{label: value}`, with values written as the stream writes them.
-fn totals_object(labels: &[String], row: &[owox_storage::Cell]) -> Result<Value, String> {
-    let mut line = Vec::new();
-    write_row(&mut line, labels, row);
-    serde_json::from_slice(&line).map_err(|e| e.to_string())
-}
-
-impl Drop for NdjsonBody {
-    fn drop(&mut self) {
-        metrics::gauge!("http_data_active_streams").decrement(1.0);
-        metrics::counter!("http_data_rows_total").increment(self.row_count);
-        metrics::counter!("http_data_bytes_total").increment(self.bytes);
-        if let Some(recorder) = self.recorder.take() {
-            recorder.finish(
-                Some("Client disconnected before stream completion".into()),
-                json!({ "rowCount": self.row_count, "bytesWritten": self.bytes, "completed": false }),
-            );
-        }
-    }
 }

@@ -15,6 +15,7 @@ mod health;
 pub mod http_data;
 pub mod metrics;
 mod ndjson;
+mod ndjson_body;
 pub mod openapi;
 mod relationship_body;
 mod relationship_views;

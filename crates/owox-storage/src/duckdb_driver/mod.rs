@@ -398,7 +398,7 @@ impl Storage for DuckDbStorage {
         std::thread::Builder::new()
             .name("owox-duckdb-query".into())
             .spawn(move || {
-                run_query(conn, statement, ready_tx, tx);
+                run_query(conn, statement, table_cache.as_deref(), ready_tx, tx);
                 if let Some(cache) = &table_cache {
                     cache.trim_after_query(guard.others_running());
                 }
@@ -546,10 +546,12 @@ fn bind_value(p: &SqlParam) -> duckdb::types::Value {
 
 /// The query thread: prepare, bind, start the streaming result, then feed the channel one
 /// engine chunk at a time (as a [`ColumnBatch`]: the Arrow arrays, read in place by the
-/// consumer) until the end, an error, or the consumer going away.
+/// consumer) until the end, an error, or the consumer going away, checking the table cache
+/// after each chunk.
 fn run_query(
     conn: duckdb::Connection,
     statement: owox_query::Statement,
+    table_cache: Option<&TableCache>,
     ready: oneshot::Sender<Result<Vec<String>, StorageError>>,
     tx: mpsc::Sender<Result<Batch, StorageError>>,
 ) {
@@ -600,7 +602,11 @@ fn run_query(
         if tx.is_closed() {
             return;
         }
-        let batch = match stream.next() {
+        let next = stream.next();
+        if let Some(cache) = table_cache {
+            cache.after_chunk();
+        }
+        let batch = match next {
             None => return,
             Some(Err(e)) => Err(provider(e)),
             Some(Ok(batch)) => Ok(Batch::Columns(ColumnBatch::new(batch, types.clone()))),

@@ -13,22 +13,24 @@
 //!
 //! The memory use is read the same way (`duckdb_memory()` as a query cost ~1 ms per check).
 //!
-//! A governor thread per storage checks the cache every [`CHECK_EVERY`] while any query runs
-//! (a stream, but also an aggregation that reads a whole table before its one row), and each
-//! query thread checks once more when it ends. Past the cap, table blocks are evicted down to
-//! half of it. A re-read of an evicted block comes from the OS page cache of the
-//! database file, so a small cap costs scans little.
+//! Each query thread checks the cache after every chunk it fetches (one counter read), so a
+//! stream keeps it within an eighth of the cap whatever its speed; a governor thread per
+//! storage checks every [`CHECK_EVERY`] while any query runs, for queries that read a whole
+//! table before their first chunk (aggregations), and each query thread checks once more when
+//! it ends. Past the cap, table blocks are evicted down to [`TableCache::floor`]. A re-read of
+//! an evicted block comes from the OS page cache of the database file, so a small cap costs
+//! scans little.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use super::raw::Db;
 use crate::StorageError;
 
-/// How often the governor checks while queries run: a full-speed stream reads stream-bench's
-/// table at ~70 MiB/s, a parallel aggregation several times faster, so the cache overshoots
-/// its cap by a few MiB between checks.
+/// How often the governor checks while queries run: a parallel aggregation reads a table at a
+/// few hundred MiB/s, so the cache overshoots its cap by a few MiB between its checks (streams
+/// check after every chunk themselves).
 pub(crate) const CHECK_EVERY: Duration = Duration::from_millis(25);
 
 /// How long the governor sleeps when no query runs, unless a query start wakes it.
@@ -40,6 +42,16 @@ extern "C" {
     fn owox_duckdb_evict_table_blocks(
         database: duckdb::ffi::duckdb_database,
         target_total: u64,
+    ) -> std::os::raw::c_int;
+
+    /// `evict.cpp`: returns memory freed into the C heap to the OS (glibc's `malloc_trim`
+    /// through DuckDB's allocator, which limits it to once per 100 ms).
+    fn owox_duckdb_release_freed_memory();
+
+    /// `evict.cpp`: the bytes of table blocks alone (one counter); 0 read, -1 an error.
+    fn owox_duckdb_table_blocks(
+        database: duckdb::ffi::duckdb_database,
+        table_blocks: *mut u64,
     ) -> std::os::raw::c_int;
 
     /// `evict.cpp`: the bytes of table blocks and of everything DuckDB's buffer manager
@@ -55,13 +67,12 @@ extern "C" {
 pub(crate) struct TableCache {
     cap: u64,
     db: Arc<Db>,
-    state: Mutex<TrimState>,
-}
-
-struct TrimState {
+    /// Held while trimming: one trim at a time.
+    trimming: Mutex<()>,
     /// Table memory the last trim could not evict (blocks pinned by running scans): later
-    /// checks wait for the cache to grow past the cap plus this before trying again.
-    stuck: u64,
+    /// checks wait for the cache to grow past the cap plus this before trying again. Written
+    /// under `trimming`; read without it by [`TableCache::after_chunk`].
+    stuck: AtomicU64,
 }
 
 /// What DuckDB reports in use, in bytes.
@@ -76,7 +87,8 @@ impl TableCache {
         TableCache {
             cap,
             db,
-            state: Mutex::new(TrimState { stuck: 0 }),
+            trimming: Mutex::new(()),
+            stuck: AtomicU64::new(0),
         }
     }
 
@@ -107,20 +119,36 @@ impl TableCache {
         Ok(handle.thread().clone())
     }
 
-    /// What a trim leaves of the cache: half the cap. Each trim costs ~2 ms (DuckDB's eviction
-    /// pass and the unmapping of the blocks), ~80 in a 10M-row stream of stream-bench's table
-    /// with the default cap; a lower floor trims less often but makes the process swing more.
-    fn floor(&self) -> u64 {
-        self.cap / 2
+    /// What a trim leaves of the cache: seven eighths of the cap. Streams check after every
+    /// chunk, so the cache stays between this and the cap, and the process's memory with it
+    /// (a trim to half the cap, when only the governor checked, made a stream's memory swing
+    /// by half the cap). A trim costs ~60 µs per evicted block (DuckDB's eviction pass and
+    /// the unmapping), however the evictions are grouped.
+    pub(crate) fn floor(&self) -> u64 {
+        self.cap - self.cap / 8
+    }
+
+    /// The check after each chunk a query fetches: a read of one counter, and a trim when the
+    /// cache is past the cap (skipped while another thread trims).
+    pub(crate) fn after_chunk(&self) {
+        let mut table_blocks = 0u64;
+        // SAFETY: `self.db` is an open database for as long as this cache holds its `Arc`;
+        // the call only reads DuckDB's counter of table blocks into the local.
+        if unsafe { owox_duckdb_table_blocks(self.db.raw(), &mut table_blocks) } != 0 {
+            return;
+        }
+        if table_blocks > self.cap.saturating_add(self.stuck.load(Ordering::Relaxed)) {
+            self.trim();
+        }
     }
 
     /// Evicts table blocks beyond the cap, unless another thread is already trimming. Errors
     /// are logged, never returned: the query goes on either way.
     pub(crate) fn trim(&self) {
-        let Ok(mut state) = self.state.try_lock() else {
+        let Ok(_trimming) = self.trimming.try_lock() else {
             return;
         };
-        if let Err(e) = self.trim_locked(&mut state) {
+        if let Err(e) = self.trim_locked() {
             tracing::warn!(error = %e, "trimming DuckDB's table block cache failed");
         }
     }
@@ -128,24 +156,28 @@ impl TableCache {
     /// The check at a query's end: waits for a running trim instead of skipping, and when no
     /// other query runs, nothing is pinned any more, so it aims at the floor again.
     pub(crate) fn trim_after_query(&self, others_running: bool) {
-        let Ok(mut state) = self.state.lock() else {
+        let Ok(_trimming) = self.trimming.lock() else {
             return;
         };
         if !others_running {
-            state.stuck = 0;
+            self.stuck.store(0, Ordering::Relaxed);
         }
-        if let Err(e) = self.trim_locked(&mut state) {
+        if let Err(e) = self.trim_locked() {
             tracing::warn!(error = %e, "trimming DuckDB's table block cache failed");
         }
+        release_freed_memory();
     }
 
-    fn trim_locked(&self, state: &mut TrimState) -> Result<(), StorageError> {
+    /// The trim itself; the caller holds `trimming`.
+    fn trim_locked(&self) -> Result<(), StorageError> {
         let before = memory_in_use(&self.db)?;
-        if before.table_blocks <= self.cap.saturating_add(state.stuck) {
+        let stuck = self.stuck.load(Ordering::Relaxed);
+        if before.table_blocks <= self.cap.saturating_add(stuck) {
             // Pinned blocks were released since: aim at the floor again next time.
-            state.stuck = state
-                .stuck
-                .min(before.table_blocks.saturating_sub(self.floor()));
+            self.stuck.store(
+                stuck.min(before.table_blocks.saturating_sub(self.floor())),
+                Ordering::Relaxed,
+            );
             return Ok(());
         }
         let excess = before.table_blocks - self.floor();
@@ -154,6 +186,7 @@ impl TableCache {
         // SAFETY: `self.db` is an open database for as long as this cache holds its `Arc`;
         // the call only evicts unpinned blocks under DuckDB's own locks.
         let reached = unsafe { owox_duckdb_evict_table_blocks(self.db.raw(), target) };
+        release_freed_memory();
         let after = memory_in_use(&self.db)?;
         tracing::debug!(
             table_blocks_before = before.table_blocks,
@@ -164,10 +197,11 @@ impl TableCache {
         );
         // Only a target DuckDB could not reach (blocks pinned by running scans) says something
         // is stuck; after a reached one, `after` also counts blocks the scans read since.
-        state.stuck = match reached {
+        let stuck = match reached {
             1 => 0,
             _ => after.table_blocks.saturating_sub(self.floor()),
         };
+        self.stuck.store(stuck, Ordering::Relaxed);
         if reached < 0 {
             return Err(StorageError::Internal(
                 "DuckDB's buffer pool refused to evict table blocks".into(),
@@ -175,6 +209,18 @@ impl TableCache {
         }
         Ok(())
     }
+}
+
+/// Returns the memory freed into the C heap to the OS, at most every 100 ms. The evicted
+/// blocks themselves are unmapped at once (the `owox` binary fixes glibc's mmap threshold
+/// below DuckDB's block size), but a stream also frees many small buffers (vectors, Arrow
+/// arrays, encoded lines) that stay in glibc's arenas until a trim, and DuckDB trims only
+/// after a sixteenth of its memory limit was freed: a 10M-row stream's memory then stepped
+/// down by 5–10 MiB a few times as it went, which the 10% between a 1M- and a 10M-row
+/// stream could not absorb.
+fn release_freed_memory() {
+    // SAFETY: takes no arguments; DuckDB's allocator flush only returns free heap memory.
+    unsafe { owox_duckdb_release_freed_memory() }
 }
 
 /// Table blocks and all memory DuckDB's buffer manager accounts for.

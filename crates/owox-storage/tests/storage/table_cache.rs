@@ -39,6 +39,18 @@ async fn stream_all(s: &DuckDbStorage) -> (u64, usize) {
     (most, rows)
 }
 
+/// Streams the whole table as the engine's own batches (no conversion, so the scan runs at
+/// full speed); the most table memory seen after any batch, and the rows.
+async fn stream_batches_fast(s: &DuckDbStorage) -> (u64, usize) {
+    let mut stream = s.query(stmt("SELECT * FROM wide")).await.unwrap();
+    let (mut rows, mut most) = (0usize, 0u64);
+    while let Some(batch) = futures::future::poll_fn(|cx| stream.poll_next_batch(cx)).await {
+        rows += batch.unwrap().len();
+        most = most.max(s.memory_in_use().unwrap().0);
+    }
+    (most, rows)
+}
+
 async fn memory_limit(s: &DuckDbStorage) -> Vec<owox_storage::Cell> {
     one_row(s, "SELECT current_setting('memory_limit')").await
 }
@@ -89,6 +101,22 @@ async fn table_blocks_stay_under_the_cap() {
     assert_eq!(spilled, 0, "nothing spills under a 512MB limit");
     assert!(wait_idle(&capped, 30).await);
     assert!(capped.memory_in_use().unwrap().0 <= 8 * MIB);
+}
+
+/// A stream checks the cap after every chunk it fetches, so however fast it reads, the cache
+/// stays within what the scan reads ahead of its last chunk (the governor's 25 ms checks
+/// alone let a full-speed scan overshoot by several MiB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fast_stream_keeps_the_cache_at_its_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = storage_with_cache(&dir, Some(8 * MIB));
+    let (most, rows) = stream_batches_fast(&s).await;
+    assert_eq!(rows, 2_500_000);
+    eprintln!(
+        "capped at 8 MiB: at most {:.1} MiB after any batch",
+        most as f64 / MIB as f64
+    );
+    assert!(most <= 10 * MIB, "during the stream: {most}");
 }
 
 /// Trims never make a query fail: with a cap far below what concurrent scans pin, every
