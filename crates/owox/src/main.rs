@@ -15,11 +15,12 @@ use cli::{Cli, Command, MigrationsCommand};
 /// The process allocates through glibc, Rust and DuckDB alike. mimalloc served Rust until
 /// the streams stopped allocating a value per cell (the columnar path, and the reused output
 /// buffers of `http::ndjson_body`); since then it only added memory: it returns freed pages a
-/// second late (v3's purge delay), so a stream's memory stepped down as it went, and
-/// stream-bench measured, with glibc against mimalloc in the same session: DuckDB 1M then
-/// 10M rows peaking at 76–79 then 80–85 MiB (mimalloc 99–108 then 101–116), 50 concurrent
-/// streams 403 MiB (452), PostgreSQL 1M rows 85 MiB and 1.60 µs of CPU per row (127 MiB,
-/// 1.86 µs), the soak's JSON endpoints within 3% (docs/performance.md).
+/// second late (v3's purge delay), so a stream's memory stepped down as it went, and even
+/// purging at once it held ~25 MiB more. stream-bench, glibc against mimalloc (purging at
+/// once) in the same session: DuckDB 1M then 10M rows peaking at 76–79 then 80–85 MiB
+/// (99–108 then 103–117), 50 concurrent streams 395–425 MiB (452), PostgreSQL 1M rows 85–101
+/// MiB (127); CPU per row the same within the runs' spread, the soak's JSON endpoints within
+/// 3% (docs/performance.md).
 ///
 /// DuckDB's 256 KiB buffer blocks are freed and allocated again as the table cache trims
 /// (`owox-storage`'s `table_cache`). glibc raises its mmap threshold after the first such

@@ -152,6 +152,10 @@ impl RunRecorder {
             tracing::warn!(run_id = %self.id, "run not finished: the runtime is shutting down");
             return;
         };
+        let seconds = (chrono::Utc::now() - self.started_at)
+            .to_std()
+            .unwrap_or_default()
+            .as_secs_f64();
         runtime.spawn(async move {
             let mut http_data = self.http_data.clone();
             if let (Some(columns), None) = (&self.columns_on_success, &error) {
@@ -175,8 +179,11 @@ impl RunRecorder {
                 )
                 .await
             {
+                // Counted once, by the call that ended the run (not after a cancel did).
                 Ok(true) => {
-                    metrics::counter!("http_data_streams_total", "status" => status).increment(1)
+                    metrics::counter!("http_data_streams_total", "status" => status).increment(1);
+                    metrics::histogram!("http_data_stream_duration_seconds", "status" => status)
+                        .record(seconds);
                 }
                 Ok(false) => {}
                 Err(e) => {

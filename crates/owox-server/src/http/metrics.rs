@@ -1,5 +1,7 @@
 //! Prometheus metrics at `/metrics`: requests by route, method and status, and a latency
-//! histogram by route. Other modules add their own series through the `metrics` macros.
+//! histogram by route. Other modules add their own series through the `metrics` macros: HTTP
+//! Data streams count their rows, bytes, active streams, ended streams and their durations
+//! by outcome (`http_data_*`).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -23,6 +25,14 @@ fn handle() -> &'static PrometheusHandle {
                 Matcher::Full("http_request_duration_seconds".into()),
                 &[
                     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+                ],
+            )
+            .expect("static bucket list is valid")
+            // A stream from its run's start to its end: a query's whole time, up to hours.
+            .set_buckets_for_metric(
+                Matcher::Full("http_data_stream_duration_seconds".into()),
+                &[
+                    0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
                 ],
             )
             .expect("static bucket list is valid")

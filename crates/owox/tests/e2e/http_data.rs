@@ -377,3 +377,76 @@ async fn open_stream(s: &Session, id: &str) -> (reqwest::Response, String) {
     let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
     (r, run_id)
 }
+
+/// `/metrics` as `series → value` (series with their labels, as Prometheus writes them).
+async fn metric_values(server: &Server) -> std::collections::HashMap<String, f64> {
+    let text = client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .map(|(series, value)| (series.to_string(), value.parse().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn streams_are_counted_in_the_metrics() {
+    let server = Server::start(&[]);
+    let s = Session::new(&server, &server.create_key(&[])).await;
+    let id = s
+        .published_mart("counted", "SELECT i FROM range(5000) t(i)")
+        .await;
+    let r = stream(
+        &s,
+        &format!("/api/external/http-data/data-marts/{id}.ndjson"),
+    )
+    .await;
+    let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+    let body = r.bytes().await.unwrap();
+    assert_eq!(wait_for_run(&server, &run_id).await.0, "SUCCESS");
+    let huge = huge_mart(&s).await;
+    let (mut r, abandoned) = open_stream(&s, &huge).await;
+    r.chunk().await.unwrap().unwrap();
+    drop(r);
+    assert_eq!(wait_for_run(&server, &abandoned).await.0, "FAILED");
+
+    // The counters move right after the run record is written: poll briefly.
+    let mut metrics = metric_values(&server).await;
+    for _ in 0..40 {
+        if metrics.get(r#"http_data_stream_duration_seconds_count{status="FAILED"}"#) == Some(&1.0)
+            && metrics.get("http_data_active_streams") == Some(&0.0)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        metrics = metric_values(&server).await;
+    }
+    let value = |series: &str| {
+        *metrics
+            .get(series)
+            .unwrap_or_else(|| panic!("no {series} in {metrics:?}"))
+    };
+    for status in ["SUCCESS", "FAILED"] {
+        assert_eq!(
+            value(&format!(r#"http_data_streams_total{{status="{status}"}}"#)),
+            1.0
+        );
+        assert_eq!(
+            value(&format!(
+                r#"http_data_stream_duration_seconds_count{{status="{status}"}}"#
+            )),
+            1.0
+        );
+    }
+    assert!(value(r#"http_data_stream_duration_seconds_sum{status="SUCCESS"}"#) > 0.0);
+    assert_eq!(value("http_data_active_streams"), 0.0);
+    // Both streams' rows and bytes: all of the first, some of the abandoned one.
+    assert!(value("http_data_rows_total") > 5000.0);
+    assert!(value("http_data_bytes_total") > body.len() as f64);
+}
