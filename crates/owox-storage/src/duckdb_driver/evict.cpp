@@ -1,7 +1,9 @@
-// Reads a DuckDB database's memory use and evicts unpinned table blocks from its buffer pool,
-// without touching its memory limit (the `table_cache` module says why). DuckDB's C API has
-// neither call: the memory use is only a `duckdb_memory()` query (~1 ms), and the eviction
-// of the queue of table blocks (`EvictBlocksInternal`) is protected.
+// Reads a DuckDB database's memory use, evicts unpinned table blocks from its buffer pool
+// without touching its memory limit, and returns freed heap memory to the OS (the
+// `table_cache` module says why). DuckDB's C API has none of these: the memory use is only a
+// `duckdb_memory()` query (~1 ms), the eviction of the queue of table blocks
+// (`EvictBlocksInternal`) and the memory counters are protected, and the allocator flush is
+// internal.
 // Compiled by build.rs against the headers of the bundled DuckDB that libduckdb-sys builds
 // (`DEP_DUCKDB_INCLUDE`), with the same NDEBUG, so the layouts are that build's.
 
