@@ -378,23 +378,6 @@ async fn open_stream(s: &Session, id: &str) -> (reqwest::Response, String) {
     (r, run_id)
 }
 
-/// `/metrics` as `series → value` (series with their labels, as Prometheus writes them).
-async fn metric_values(server: &Server) -> std::collections::HashMap<String, f64> {
-    let text = client()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.rsplit_once(' '))
-        .map(|(series, value)| (series.to_string(), value.parse().unwrap()))
-        .collect()
-}
-
 #[tokio::test]
 async fn streams_are_counted_in_the_metrics() {
     let server = Server::start(&[]);
@@ -417,7 +400,7 @@ async fn streams_are_counted_in_the_metrics() {
     assert_eq!(wait_for_run(&server, &abandoned).await.0, "FAILED");
 
     // The counters move right after the run record is written: poll briefly.
-    let mut metrics = metric_values(&server).await;
+    let mut metrics = server.metrics().await;
     for _ in 0..40 {
         if metrics.get(r#"http_data_stream_duration_seconds_count{status="FAILED"}"#) == Some(&1.0)
             && metrics.get("http_data_active_streams") == Some(&0.0)
@@ -425,7 +408,7 @@ async fn streams_are_counted_in_the_metrics() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        metrics = metric_values(&server).await;
+        metrics = server.metrics().await;
     }
     let value = |series: &str| {
         *metrics

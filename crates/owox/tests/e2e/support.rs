@@ -177,6 +177,26 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
+    /// `/metrics` as `series → value` (a series with its labels, as Prometheus writes it);
+    /// every sample line must be a series and a number.
+    pub async fn metrics(&self) -> std::collections::HashMap<String, f64> {
+        let r = client().get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let text = r.text().await.unwrap();
+        text.lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|line| {
+                let (series, value) = line
+                    .rsplit_once(' ')
+                    .unwrap_or_else(|| panic!("bad line {line}"));
+                let value = value
+                    .parse::<f64>()
+                    .unwrap_or_else(|_| panic!("bad value in {line}"));
+                (series.to_string(), value)
+            })
+            .collect()
+    }
+
     pub async fn exchange(&self, key: &Key) -> String {
         let r = client()
             .post(self.url("/api/auth/api-keys/exchange"))
