@@ -455,7 +455,10 @@ pub(crate) async fn plan(
         .config
         .query_timeout
         .map(|t| Box::pin(tokio::time::sleep(t)));
-    let first_batch = futures::StreamExt::next(&mut rows);
+    // In the driver's own layout, like every later batch: the in-flight totals must see
+    // each value as the same kind (a FLOAT read as rows is a widened double, read in place
+    // an f32), or they give up and the totals query runs after all.
+    let first_batch = futures::future::poll_fn(|cx| rows.poll_next_batch(cx));
     let first = match state.config.query_timeout {
         Some(t) => match tokio::time::timeout(t, first_batch).await {
             Ok(first) => first,

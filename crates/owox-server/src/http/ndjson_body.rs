@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 use axum::body::Bytes;
 use futures::Stream;
 use owox_query::TotalsQuery;
-use owox_storage::{Batch, RowBatch, RowStream, Storage, StorageError};
+use owox_storage::{Batch, RowStream, Storage, StorageError};
 use serde_json::{json, Value};
 
 use crate::http::http_data::RunRecorder;
@@ -43,7 +43,8 @@ pub(super) struct NdjsonBody {
     /// The row stream's end once seen: `Some(None)` clean, `Some(Some(e))` failed; delivered
     /// after the batches still being encoded.
     pub(super) ended: Option<Option<StorageError>>,
-    pub(super) first: Option<RowBatch>,
+    /// The first batch, read before the status went out; sent first.
+    pub(super) first: Option<Batch>,
     pub(super) recorder: Option<RunRecorder>,
     pub(super) row_count: u64,
     pub(super) bytes: u64,
@@ -188,7 +189,7 @@ impl Stream for NdjsonBody {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let Some(first) = self.first.take() {
-            return Poll::Ready(Some(Ok(self.encode(&first.into()))));
+            return Poll::Ready(Some(Ok(self.encode(&first))));
         }
         if self
             .shutting_down

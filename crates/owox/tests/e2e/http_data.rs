@@ -433,3 +433,31 @@ async fn streams_are_counted_in_the_metrics() {
     assert!(value("http_data_rows_total") > 5000.0);
     assert!(value("http_data_bytes_total") > body.len() as f64);
 }
+
+/// Over several batches (the first is sent before the status, the rest as they come), with a
+/// column of every numeric kind the in-flight totals add up: the totals still come from the
+/// stream, and they equal the totals query's value for value and type for type.
+#[tokio::test]
+async fn in_flight_totals_span_batches_of_every_numeric_kind() {
+    let server = Server::start(&[]);
+    let s = Session::new(&server, &server.create_key(&[])).await;
+    let sql = "SELECT i AS id, CAST(i AS FLOAT) / 3 AS f32, CAST(i AS DOUBLE) / 7 AS f64, \
+               CAST(i AS DECIMAL(12,2)) / 4 AS dec, 9007199254740993 + i AS big \
+               FROM range(5000) t(i)";
+    let id = s.published_mart("batches", sql).await;
+    let path = format!("/api/external/http-data/data-marts/{id}.ndjson");
+    let mut runs = Vec::new();
+    for query in ["", "?limit=5000"] {
+        let r = stream(&s, &format!("{path}{query}")).await;
+        let run_id = r.headers()["x-owox-run-id"].to_str().unwrap().to_string();
+        assert_eq!(r.text().await.unwrap().lines().count(), 5000);
+        assert_eq!(wait_for_run(&server, &run_id).await.0, "SUCCESS");
+        let (_, run) = s.get(&format!("/api/data-marts/{id}/runs/{run_id}")).await;
+        runs.push(run);
+    }
+    let source = |run: &Value| run["additionalParams"]["httpData"]["totalsSource"].clone();
+    assert_eq!(source(&runs[0]), "stream", "{}", runs[0]);
+    assert_eq!(source(&runs[1]), "query", "{}", runs[1]);
+    assert_eq!(runs[0]["totals"], runs[1]["totals"]);
+    assert_eq!(runs[0]["totals"]["id | SUM"], json!(12497500));
+}
