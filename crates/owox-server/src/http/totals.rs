@@ -162,30 +162,36 @@ fn observe_numbers(
     numbers: Numbers<'_>,
     rows: usize,
 ) -> bool {
-    fn each<T: Copy>(
+    fn each<T: Copy + PartialOrd>(
         accumulators: &mut [&mut Accumulator],
         reader: &ColumnReader<'_>,
         values: &[T],
         to_num: impl Fn(T) -> Num + Copy,
     ) -> bool {
         use std::cmp::Ordering::{Greater, Less};
-        // The accumulator's kind is matched once per column, not per value.
-        fn run<T: Copy>(
-            values: &[T],
-            reader: &ColumnReader<'_>,
-            mut add: impl FnMut(T) -> bool,
-        ) -> bool {
+        // Every value of a typed column converts to the same kind of `Num` (`to_num` is fixed
+        // per column), so the accumulator's kind is matched once per column, sums skip the
+        // per-value kind check, and a minimum or maximum is found among the batch's values
+        // in their own type (to_num keeps their order) and offered once.
+        let present = || {
             values
                 .iter()
                 .enumerate()
-                .all(|(row, v)| reader.is_null(row) || add(*v))
-        }
+                .filter(|(row, _)| !reader.is_null(*row))
+                .map(|(_, v)| *v)
+        };
         accumulators.iter_mut().all(|acc| match acc {
-            Accumulator::Sum(sum) | Accumulator::Avg(sum) => {
-                run(values, reader, |v| sum.add(to_num(v)))
-            }
-            Accumulator::Min(best) => run(values, reader, |v| keep(best, to_num(v), Less)),
-            Accumulator::Max(best) => run(values, reader, |v| keep(best, to_num(v), Greater)),
+            Accumulator::Sum(sum) | Accumulator::Avg(sum) => sum.add_all(present().map(to_num)),
+            Accumulator::Min(best) => match extreme(present(), Less) {
+                Ok(Some(v)) => keep(best, to_num(v), Less),
+                Ok(None) => true,
+                Err(()) => false,
+            },
+            Accumulator::Max(best) => match extreme(present(), Greater) {
+                Ok(Some(v)) => keep(best, to_num(v), Greater),
+                Ok(None) => true,
+                Err(()) => false,
+            },
         })
     }
     let int = |v: i64| Num::Int(i128::from(v));
@@ -213,6 +219,28 @@ fn observe_numbers(
             Num::Dec(x, u32::from(scale))
         }),
     }
+}
+
+/// The first of the most extreme values in the direction `want` (`None` for no value), as
+/// [`keep`] would leave it value by value; `Err` when a value is not comparable (NaN), which
+/// [`keep`] refuses too.
+#[inline(always)]
+fn extreme<T: Copy + PartialOrd>(
+    values: impl Iterator<Item = T>,
+    want: std::cmp::Ordering,
+) -> Result<Option<T>, ()> {
+    let mut best: Option<T> = None;
+    for v in values {
+        #[allow(clippy::eq_op)] // NaN is the one value unequal to itself
+        if v != v {
+            return Err(());
+        }
+        match best {
+            Some(b) if v.partial_cmp(&b) != Some(want) => {}
+            _ => best = Some(v),
+        }
+    }
+    Ok(best)
 }
 
 /// A numeric value: integers, decimals scaled by `10^scale`, floats. A FLOAT (f32) column
@@ -319,20 +347,40 @@ fn decimal_cell(value: i128, scale: u32) -> Cell {
 impl Sum {
     #[inline(always)]
     fn add(&mut self, value: Num) -> bool {
+        self.accepts(value) && self.add_unchecked(value)
+    }
+
+    /// Adds values that are all of one kind (a typed column's), checking the kind once.
+    #[inline(always)]
+    fn add_all(&mut self, mut values: impl Iterator<Item = Num>) -> bool {
+        let Some(first) = values.next() else {
+            return true;
+        };
+        self.add(first) && values.all(|value| self.add_unchecked(value))
+    }
+
+    /// Whether `value` is of the kind (and decimal scale) of the values summed so far.
+    #[inline(always)]
+    fn accepts(&mut self, value: Num) -> bool {
         match self.first {
-            None => self.first = Some(value),
+            None => {
+                self.first = Some(value);
+                true
+            }
             Some(first) => {
-                let same_kind = matches!(
+                matches!(
                     (first, value),
                     (Num::Int(_), Num::Int(_))
                         | (Num::Float(_), Num::Float(_))
                         | (Num::Float32(_), Num::Float32(_))
-                ) || matches!((first, value), (Num::Dec(_, a), Num::Dec(_, b)) if a == b);
-                if !same_kind {
-                    return false;
-                }
+                ) || matches!((first, value), (Num::Dec(_, a), Num::Dec(_, b)) if a == b)
             }
         }
+    }
+
+    /// Adds a value of the accepted kind; false when the exact sum overflows.
+    #[inline(always)]
+    fn add_unchecked(&mut self, value: Num) -> bool {
         self.count += 1;
         match value {
             Num::Float(v) => self.float += v,
@@ -624,5 +672,73 @@ mod tests {
             parse_decimal("99999999999999999999999999999999999999999"),
             None
         );
+    }
+
+    /// A batch's extreme is the one value by value would leave: the first of equal values
+    /// (0.0 before -0.0 stays 0.0), nothing for no value, and a NaN refuses like `keep`.
+    #[test]
+    fn extremes_of_a_batch_match_value_by_value() {
+        use std::cmp::Ordering::{Greater, Less};
+        let by_value = |values: &[f64], want| {
+            let mut best = None;
+            values
+                .iter()
+                .all(|v| keep(&mut best, Num::Float(*v), want))
+                .then_some(best)
+        };
+        for values in [
+            &[3.0, -1.0, 7.5, -1.0, 7.5][..],
+            &[0.0, -0.0, 1.0, -0.0][..],
+            &[-0.0, 0.0][..],
+            &[][..],
+            &[f64::INFINITY, f64::NEG_INFINITY][..],
+        ] {
+            for want in [Less, Greater] {
+                let batch = extreme(values.iter().copied(), want)
+                    .unwrap()
+                    .map(Num::Float);
+                let expected = by_value(values, want).unwrap();
+                assert_eq!(
+                    batch.map(|n| format!("{n:?}")),
+                    expected.map(|n| format!("{n:?}")),
+                    "{values:?} {want:?}"
+                );
+            }
+        }
+        for want in [Less, Greater] {
+            assert!(extreme([1.0, f64::NAN, 2.0].into_iter(), want).is_err());
+            assert!(by_value(&[1.0, f64::NAN, 2.0], want).is_none());
+        }
+        assert_eq!(extreme([5i64, -3, 9, -3].into_iter(), Less), Ok(Some(-3)));
+    }
+
+    /// A NaN in a streamed DOUBLE column makes the in-flight totals give up (the totals query
+    /// answers then), in the columnar path as in the row path.
+    #[tokio::test]
+    async fn a_nan_makes_columnar_extremes_give_up() {
+        use futures::future::poll_fn;
+        use owox_storage::Storage as _;
+        let dir = tempfile::tempdir().unwrap();
+        let storage =
+            owox_storage::DuckDbStorage::open(owox_storage::DuckDbConfig::under(dir.path()))
+                .unwrap();
+        let keys = vec!["d".to_string()];
+        for function in [AggregateFunction::Max, AggregateFunction::Min] {
+            let t = totals(&[("d", function)], true);
+            let mut stream = storage
+                .query(owox_query::Statement {
+                    sql: "SELECT CASE WHEN i = 3000 THEN 'NaN'::DOUBLE ELSE i END AS d \
+                          FROM range(5000) t(i)"
+                        .into(),
+                    params: vec![],
+                })
+                .await
+                .unwrap();
+            let mut acc = InFlightTotals::new(&t, &keys).unwrap();
+            while let Some(batch) = poll_fn(|cx| stream.poll_next_batch(cx)).await {
+                acc.observe(&batch.unwrap());
+            }
+            assert!(acc.finish().is_none(), "{function:?}");
+        }
     }
 }
