@@ -562,6 +562,11 @@ mod tests {
         assert_eq!(acc.finish().unwrap(), vec![Cell::Null, Cell::Null]);
     }
 
+    /// An embedded DuckDB storage with the defaults under `dir`.
+    fn duckdb(dir: &tempfile::TempDir) -> owox_storage::DuckDbStorage {
+        owox_storage::DuckDbStorage::open(owox_storage::DuckDbConfig::under(dir.path())).unwrap()
+    }
+
     /// Over DuckDB's columnar batches, the totals are those of the same rows as cells, and
     /// those of DuckDB's own totals query (floats within rounding: the engine may add in
     /// another order). A FLOAT column sums its exact doubles, as DuckDB's `SUM(FLOAT)` does,
@@ -572,9 +577,7 @@ mod tests {
         use owox_storage::Storage as _;
         use AggregateFunction::*;
         let dir = tempfile::tempdir().unwrap();
-        let storage =
-            owox_storage::DuckDbStorage::open(owox_storage::DuckDbConfig::under(dir.path()))
-                .unwrap();
+        let storage = duckdb(&dir);
         let sql = "SELECT i AS id, 9007199254740993 + i AS big, CAST(i % 1000 AS INTEGER) AS qty, \
              CAST(i % 100000 AS DECIMAL(12,2)) / 4 AS amount, CAST(i AS DECIMAL(9,3)) / -7 AS dec9, \
              i / 7.0 AS price, CAST(i % 97 AS FLOAT) / 8 AS ratio, \
@@ -719,9 +722,7 @@ mod tests {
         use futures::future::poll_fn;
         use owox_storage::Storage as _;
         let dir = tempfile::tempdir().unwrap();
-        let storage =
-            owox_storage::DuckDbStorage::open(owox_storage::DuckDbConfig::under(dir.path()))
-                .unwrap();
+        let storage = duckdb(&dir);
         let keys = vec!["d".to_string()];
         for function in [AggregateFunction::Max, AggregateFunction::Min] {
             let t = totals(&[("d", function)], true);
