@@ -180,18 +180,15 @@ fn observe_numbers(
                 .filter(|(row, _)| !reader.is_null(*row))
                 .map(|(_, v)| *v)
         };
+        let offer_extreme = |best: &mut Option<Num>, want| match extreme(present(), want) {
+            Ok(Some(v)) => keep(best, to_num(v), want),
+            Ok(None) => true,
+            Err(()) => false,
+        };
         accumulators.iter_mut().all(|acc| match acc {
             Accumulator::Sum(sum) | Accumulator::Avg(sum) => sum.add_all(present().map(to_num)),
-            Accumulator::Min(best) => match extreme(present(), Less) {
-                Ok(Some(v)) => keep(best, to_num(v), Less),
-                Ok(None) => true,
-                Err(()) => false,
-            },
-            Accumulator::Max(best) => match extreme(present(), Greater) {
-                Ok(Some(v)) => keep(best, to_num(v), Greater),
-                Ok(None) => true,
-                Err(()) => false,
-            },
+            Accumulator::Min(best) => offer_extreme(best, Less),
+            Accumulator::Max(best) => offer_extreme(best, Greater),
         })
     }
     let int = |v: i64| Num::Int(i128::from(v));
